@@ -1,0 +1,44 @@
+import { optionSpecs, type Command } from './options.ts';
+
+const summaries: Record<Command, string> = {
+  serve: 'Install the CRD bundle, then serve the deletion-guard webhook over HTTPS until SIGTERM.',
+  install: 'Install the CRD bundle once and exit. Exit code 0 only when every CRD is in place.',
+  status: 'Print a table of the bundle\'s CRDs as installed in the cluster.',
+};
+
+function formatOption(spec: (typeof optionSpecs)[number]): string {
+  const value = spec.kind === 'boolean' ? '' : ' VALUE';
+  const defaultText = 'default' in spec ? ` (default: ${spec.default})` : '';
+  const values = 'values' in spec ? ` One of: ${spec.values.join(', ')}.` : '';
+  return `  --${spec.flag}${value}\n      ${spec.help}${values}${defaultText}\n      env: ${spec.env}`;
+}
+
+/** Renders --help for one command, or the overview when none is given. */
+export function renderHelp(command?: Command): string {
+  if (command === undefined) {
+    const lines = Object.entries(summaries).map(([name, summary]) => `  ${name.padEnd(9)}${summary}`);
+    return [
+      'Usage: inference-extension-crds COMMAND [options]',
+      '',
+      'Installs the Gateway API Inference Extension CRDs and guards them against deletion.',
+      '',
+      'Commands:',
+      ...lines,
+      '',
+      'Run "inference-extension-crds COMMAND --help" for the options of a command.',
+      'Flags beat environment variables, which beat defaults. Boolean flags take --no-NAME to turn them off.',
+      '',
+    ].join('\n');
+  }
+  const options = optionSpecs.filter((spec) => (spec.commands as readonly string[]).includes(command));
+  return [
+    `Usage: inference-extension-crds ${command} [options]`,
+    '',
+    summaries[command],
+    '',
+    'Options:',
+    ...options.map(formatOption),
+    '  --help, -h\n      Print this help.',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,64 @@
+import {
+  AdmissionregistrationV1Api,
+  ApiextensionsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  type ConfigurationOptions,
+  type RequestContext,
+  type ResponseContext,
+} from '@kubernetes/client-node';
+
+/** The typed API clients the product uses, built from one kubeconfig. */
+export interface KubeClients {
+  readonly kubeConfig: KubeConfig;
+  readonly apiextensions: ApiextensionsV1Api;
+  readonly customObjects: CustomObjectsApi;
+  readonly admission: AdmissionregistrationV1Api;
+  readonly core: CoreV1Api;
+}
+
+/**
+ * Loads the kubeconfig at `path`. Without a path it uses the in-cluster
+ * service account when running in a pod, else KUBECONFIG or ~/.kube/config.
+ */
+export function loadKubeConfig(path?: string): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  if (path !== undefined) {
+    kubeConfig.loadFromFile(path);
+  } else if (process.env.KUBERNETES_SERVICE_HOST !== undefined) {
+    kubeConfig.loadFromCluster();
+  } else {
+    kubeConfig.loadFromDefault();
+  }
+  return kubeConfig;
+}
+
+export function createClients(kubeConfig: KubeConfig): KubeClients {
+  return {
+    kubeConfig,
+    apiextensions: kubeConfig.makeApiClient(ApiextensionsV1Api),
+    customObjects: kubeConfig.makeApiClient(CustomObjectsApi),
+    admission: kubeConfig.makeApiClient(AdmissionregistrationV1Api),
+    core: kubeConfig.makeApiClient(CoreV1Api),
+  };
+}
+
+/**
+ * Returns per-call options that abort the request after `timeoutMs`. The
+ * generated clients otherwise wait as long as the socket stays open.
+ */
+export function withTimeout(timeoutMs: number): ConfigurationOptions {
+  return {
+    middleware: [
+      {
+        pre: async (context: RequestContext) => {
+          context.setSignal(AbortSignal.timeout(timeoutMs));
+          return context;
+        },
+        post: async (response: ResponseContext) => response,
+      },
+    ],
+    middlewareMergeStrategy: 'append',
+  } as unknown as ConfigurationOptions;
+}
