@@ -20,7 +20,7 @@ export function parseBundleVersion(text: string): ParsedVersion | undefined {
 
 function comparePrerelease(a: readonly string[], b: readonly string[]): number {
   // A release sorts after any of its pre-releases (semver 2.0.0, rule 11).
-  if (a.length === 0 || b.length === 0) return b.length - a.length;
+  if (a.length === 0 || b.length === 0) return Math.sign(b.length - a.length);
   for (let i = 0; i < Math.min(a.length, b.length); i++) {
     const left = a[i] as string;
     const right = b[i] as string;
