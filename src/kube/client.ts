@@ -4,6 +4,7 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
+  Observable,
   type ConfigurationOptions,
   type RequestContext,
   type ResponseContext,
@@ -49,16 +50,18 @@ export function createClients(kubeConfig: KubeConfig): KubeClients {
  * generated clients otherwise wait as long as the socket stays open.
  */
 export function withTimeout(timeoutMs: number): ConfigurationOptions {
+  // The object-param API passes call-time middleware to the observable layer
+  // unwrapped, so pre and post must return the client's Observable, not a Promise.
   return {
     middleware: [
       {
-        pre: async (context: RequestContext) => {
+        pre: (context: RequestContext) => {
           context.setSignal(AbortSignal.timeout(timeoutMs));
-          return context;
+          return new Observable(Promise.resolve(context));
         },
-        post: async (response: ResponseContext) => response,
+        post: (response: ResponseContext) => new Observable(Promise.resolve(response)),
       },
     ],
     middlewareMergeStrategy: 'append',
-  } as unknown as ConfigurationOptions;
+  };
 }
