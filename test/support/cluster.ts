@@ -30,6 +30,13 @@ function loadKubeConfig(path: string): KubeConfig {
 
 let shared: Promise<TestCluster> | undefined;
 
+// Control planes this process started. A hook registered by a test would run
+// when that test ends, so the file-level hook below stops them when the file ends.
+const started: ControlPlane[] = [];
+after(async () => {
+  await Promise.all(started.splice(0).map((controlPlane) => controlPlane.stop()));
+});
+
 /** Returns the shared test cluster, starting a private control plane when none was exported. */
 export function useCluster(): Promise<TestCluster> {
   shared ??= connect();
@@ -43,7 +50,7 @@ async function connect(): Promise<TestCluster> {
     return { kubeconfigPath, binDir, kubeConfig: loadKubeConfig(kubeconfigPath) };
   }
   const controlPlane = await startControlPlane();
-  after(() => controlPlane.stop());
+  started.push(controlPlane);
   return {
     kubeconfigPath: controlPlane.kubeconfigPath,
     binDir: controlPlane.binDir,
@@ -54,11 +61,12 @@ async function connect(): Promise<TestCluster> {
 
 /**
  * Starts a control plane of the test's own, for tests that stop and restart
- * the API server and must not disturb the shared one.
+ * the API server and must not disturb the shared one. It stops when the test
+ * file ends, or earlier through its own stop().
  */
 export async function startPrivateControlPlane(): Promise<ControlPlane> {
   const controlPlane = await startControlPlane();
-  after(() => controlPlane.stop());
+  started.push(controlPlane);
   return controlPlane;
 }
 
