@@ -15,6 +15,7 @@ const runners: Record<Command, () => Promise<CommandRunner>> = {
   install: async () => (await import('./install.ts')).runInstall,
   status: async () => (await import('./status.ts')).runStatus,
   serve: async () => (await import('./serve.ts')).runServe,
+  uninstall: async () => (await import('./uninstall.ts')).runUninstall,
 };
 
 function packageVersion(): string {

@@ -4,6 +4,7 @@ const summaries: Record<Command, string> = {
   serve: 'Install the CRD bundle, then serve the deletion-guard webhook over HTTPS until SIGTERM.',
   install: 'Install the CRD bundle once and exit. Exit code 0 only when every CRD is in place.',
   status: 'Print a table of the bundle\'s CRDs as installed in the cluster.',
+  uninstall: 'Delete the bundle\'s CRDs that this product installed, and every object of their kinds.',
 };
 
 function formatOption(spec: (typeof optionSpecs)[number]): string {

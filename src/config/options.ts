@@ -21,7 +21,7 @@ export interface OptionSpec {
   readonly commands: readonly Command[];
 }
 
-export const commands = ['serve', 'install', 'status'] as const;
+export const commands = ['serve', 'install', 'status', 'uninstall'] as const;
 export type Command = (typeof commands)[number];
 
 const all: readonly Command[] = commands;
