@@ -14,12 +14,15 @@ console.log(`  ${kubectl} get namespaces`);
 console.log('');
 console.log('Press Ctrl-C to stop it; its data is removed on exit.');
 
+// The control plane's processes do not keep Node alive on their own.
+const keepAlive = setInterval(() => undefined, 60_000);
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
     console.log('stopping the control plane');
+    clearInterval(keepAlive);
     void controlPlane.stop().then(() => process.exit(0));
   });
 }

@@ -4,6 +4,7 @@
 // but CRDs, custom resources, RBAC, TokenRequest and admission webhooks work.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -31,6 +32,8 @@ export interface ControlPlane {
   /** Starts kube-apiserver again with the same flags and port. */
   startApiServer(): Promise<void>;
   stop(): Promise<void>;
+  /** Signals both servers and removes the data at once, for process exit handlers. */
+  kill(): void;
 }
 
 /** Builds the binaries unless cached and returns their folder. */
@@ -105,6 +108,12 @@ async function stopProcess(child: ChildProcess): Promise<void> {
 // stops the server when that pipe closes, including when this process dies.
 function startLogged(binary: string, args: string[], logPath: string): ChildProcess {
   const child = spawn(join(here, 'supervise.sh'), [binary, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // The servers must not keep the harness alive: a test file ends when its
+  // tests do, and kill() or the supervisor cleans up after it.
+  child.unref();
+  for (const stream of [child.stdin, child.stdout, child.stderr]) {
+    (stream as unknown as { unref?: () => void } | null)?.unref?.();
+  }
   const chunks: Buffer[] = [];
   child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk));
   child.stderr?.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -226,6 +235,11 @@ export async function startControlPlane(): Promise<ControlPlane> {
       stop: async () => {
         await stopAll();
         await rm(dataDir, { recursive: true, force: true });
+      },
+      kill: () => {
+        apiserver?.kill('SIGTERM');
+        etcd.kill('SIGTERM');
+        rmSync(dataDir, { recursive: true, force: true });
       },
     };
   } catch (err) {

@@ -3,7 +3,6 @@
 // starts a private one and stops it when the file ends.
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { after } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from '../controlplane/controlplane.ts';
 
@@ -30,11 +29,12 @@ function loadKubeConfig(path: string): KubeConfig {
 
 let shared: Promise<TestCluster> | undefined;
 
-// Control planes this process started. A hook registered by a test would run
-// when that test ends, so the file-level hook below stops them when the file ends.
+// Control planes this process started. They stop when the process exits,
+// which is after every hook of the test file, including its own after() hooks.
+// A hook registered here would run before the hooks the file registers later.
 const started: ControlPlane[] = [];
-after(async () => {
-  await Promise.all(started.splice(0).map((controlPlane) => controlPlane.stop()));
+process.once('exit', () => {
+  for (const controlPlane of started) controlPlane.kill();
 });
 
 /** Returns the shared test cluster, starting a private control plane when none was exported. */
