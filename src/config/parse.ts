@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import type { LevelWithSilent } from 'pino';
 import { ConfigError } from '../errors.ts';
+import { guardWebhookTimeoutSeconds } from '../kube/webhook-configuration.ts';
 import { commands, optionSpecs, type Command, type OptionSpec } from './options.ts';
 
 /** The validated configuration of one run; frozen once parsed. */
@@ -27,6 +28,10 @@ export interface Config {
   readonly tlsCaFile?: string;
   readonly certDnsNames: readonly string[];
   readonly certIpAddresses: readonly string[];
+  readonly servingCertValidityMs: number;
+  readonly caValidityMs: number;
+  /** Fraction of a generated certificate's lifetime after which it is replaced, from 0.1 to 0.9. */
+  readonly certRenewalFraction: number;
   readonly caSecret?: string;
   readonly namespace: string;
   readonly webhookConfigName: string;
@@ -155,7 +160,15 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   return { kind: 'run', config: finish(values) };
 }
 
-const secondsOptions = ['establishTimeout', 'connectTimeout', 'shutdownTimeout'] as const;
+const secondsOptions = [
+  'establishTimeout',
+  'connectTimeout',
+  'shutdownTimeout',
+  'servingCertValidity',
+  'caValidity',
+] as const;
+
+const ownWebhookTimeoutMs = guardWebhookTimeoutSeconds * 1000;
 
 // Converts units, checks options that depend on each other and freezes.
 function finish(values: Record<string, unknown>): Config {
@@ -167,6 +180,9 @@ function finish(values: Record<string, unknown>): Config {
   values.lookupTimeoutMs = values.lookupTimeout;
   delete values.requestTimeout;
   delete values.lookupTimeout;
+  values.certRenewalFraction = (values.certRenewalPercent as number) / 100;
+  delete values.certRenewalPercent;
+  checkCertificateTimes(values);
 
   if ((values.tlsCertFile === undefined) !== (values.tlsKeyFile === undefined)) {
     throw new ConfigError('--tls-cert-file and --tls-key-file', values.tlsCertFile ?? values.tlsKeyFile, 'both set or both unset');
@@ -178,9 +194,26 @@ function finish(values: Record<string, unknown>): Config {
   if (url !== undefined && !isHttpsUrl(url)) {
     throw new ConfigError('--webhook-url', url, 'an absolute https:// URL');
   }
+  // A lookup that outlasts the webhook's timeout ends as an API server timeout
+  // instead of the guard's own denial, which names the cause.
+  if (url !== undefined && (values.lookupTimeoutMs as number) >= ownWebhookTimeoutMs) {
+    const allowed = `less than ${ownWebhookTimeoutMs} ms, the timeout of the --webhook-url webhook`;
+    throw new ConfigError('--lookup-timeout', values.lookupTimeoutMs, allowed);
+  }
   values.certDnsNames = Object.freeze(values.certDnsNames as string[]);
   values.certIpAddresses = Object.freeze(values.certIpAddresses as string[]);
   return Object.freeze(values) as unknown as Config;
+}
+
+// A CA that expires before the serving certificates it signs would cut each
+// of them short, so the serving certificate's validity would mean nothing.
+function checkCertificateTimes(values: Record<string, unknown>): void {
+  const servingMs = values.servingCertValidityMs as number;
+  const caMs = values.caValidityMs as number;
+  if (caMs < servingMs) {
+    const allowed = `at least --serving-cert-validity (${servingMs / 1000} s)`;
+    throw new ConfigError('--ca-validity', caMs / 1000, allowed);
+  }
 }
 
 function isHttpsUrl(value: string): boolean {

@@ -46,17 +46,19 @@ export function createClients(kubeConfig: KubeConfig): KubeClients {
 }
 
 /**
- * Returns per-call options that abort the request after `timeoutMs`. The
- * generated clients otherwise wait as long as the socket stays open.
+ * Returns per-call options that abort the request after `timeoutMs`, or
+ * earlier when `signal` aborts. The generated clients otherwise wait as long
+ * as the socket stays open.
  */
-export function withTimeout(timeoutMs: number): ConfigurationOptions {
+export function withTimeout(timeoutMs: number, signal?: AbortSignal): ConfigurationOptions {
   // The object-param API passes call-time middleware to the observable layer
   // unwrapped, so pre and post must return the client's Observable, not a Promise.
   return {
     middleware: [
       {
         pre: (context: RequestContext) => {
-          context.setSignal(AbortSignal.timeout(timeoutMs));
+          const timeout = AbortSignal.timeout(timeoutMs);
+          context.setSignal(signal === undefined ? timeout : AbortSignal.any([timeout, signal]));
           return new Observable(Promise.resolve(context));
         },
         post: (response: ResponseContext) => new Observable(Promise.resolve(response)),

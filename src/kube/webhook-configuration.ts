@@ -93,6 +93,19 @@ export function guardWebhooksMatch(
   return project(current) === project(desired);
 }
 
+/**
+ * Returns the names of the webhooks whose timeoutSeconds (10 when unset, the
+ * API server's default) is not above `lookupTimeoutMs`.
+ */
+export function webhooksTimingOutFirst(
+  configuration: V1ValidatingWebhookConfiguration,
+  lookupTimeoutMs: number,
+): string[] {
+  return (configuration.webhooks ?? [])
+    .filter((webhook) => (webhook.timeoutSeconds ?? 10) * 1000 <= lookupTimeoutMs)
+    .map((webhook) => webhook.name);
+}
+
 // JSON with object keys sorted, because the client's deserializer may order keys differently.
 function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, item: unknown) => {

@@ -34,7 +34,9 @@ export function createMetrics(options: { collectProcess: boolean }): Metrics {
 
   const requests = new Counter({
     name: `${prefix}admission_requests_total`,
-    help: 'Admission requests handled, by verdict, reason and CRD name ("" for requests that name no bundle CRD).',
+    help:
+      'Admission requests handled, by verdict, reason and CRD name ' +
+      '("" for requests that name no bundle CRD).',
     labelNames: ['verdict', 'reason', 'crd'] as const,
     registers: [registry],
   });
@@ -47,13 +49,17 @@ export function createMetrics(options: { collectProcess: boolean }): Metrics {
   });
   const installs = new Counter({
     name: `${prefix}installer_crd_outcomes_total`,
-    help: 'Installer results per CRD, by action (created, upgraded, unchanged, reconciled, skipped-exists, skipped-newer, downgraded, failed).',
+    help:
+      'Installer results per CRD, by action (created, upgraded, unchanged, reconciled, ' +
+      'skipped-exists, skipped-newer, downgraded, failed).',
     labelNames: ['crd', 'action'] as const,
     registers: [registry],
   });
   const expiry = new Gauge({
     name: `${prefix}certificate_expiry_timestamp_seconds`,
-    help: 'Expiry time of the certificate in use, as Unix time in seconds.',
+    help:
+      'Expiry time of the certificate in use, as Unix time in seconds: ' +
+      'the serving certificate, and the CA that signed it.',
     labelNames: ['certificate'] as const,
     registers: [registry],
   });
@@ -65,6 +71,8 @@ export function createMetrics(options: { collectProcess: boolean }): Metrics {
       duration.observe({ verdict: record.verdict }, record.durationMs / 1000);
     },
     recordInstallOutcome: (crd, action) => installs.inc({ crd, action }),
-    setCertificateExpiry: (certificate, notAfter) => expiry.set({ certificate }, notAfter.getTime() / 1000),
+    setCertificateExpiry: (certificate, notAfter) => {
+      expiry.set({ certificate }, notAfter.getTime() / 1000);
+    },
   };
 }

@@ -1,9 +1,11 @@
 // The webhook's Fastify application, built without listening so that tests
 // can drive it with inject().
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.ts';
 import type { ServingCertificate } from '../tls/serving-certificate.ts';
 import { createClientErrorHandler, createErrorHandler, handleNotFound } from './errors.ts';
+import { metricsPath, registerMetrics } from './metrics-endpoint.ts';
 import { isProbeUrl, registerProbes } from './probes.ts';
 import type { ReadinessState } from './readiness.ts';
 import { httpsServerOptions } from './tls-options.ts';
@@ -19,17 +21,26 @@ export interface AppOptions {
   readonly logger: Logger;
   /** Certificate for HTTPS. Leave it out only for apps driven by inject(), which never listen. */
   readonly tls?: ServingCertificate;
+  /** When set, GET /metrics renders this registry. */
+  readonly metrics?: Registry;
 }
 
-/** Builds the Fastify app with POST /validate, GET /healthz and GET /readyz. */
+// Probes and scrapes arrive every few seconds, and their request logs would drown the rest.
+function isQuietUrl(url: string): boolean {
+  return isProbeUrl(url) || url.split('?', 1)[0] === metricsPath;
+}
+
+/**
+ * Builds the Fastify app with POST /validate, GET /healthz, GET /readyz and,
+ * when options.metrics is set, GET /metrics.
+ */
 export function buildApp(options: AppOptions): FastifyInstance {
   const app = Fastify({
     // A child logger, so that quieting Fastify's own lines leaves the caller's logger alone.
     loggerInstance: options.logger.child({}) as FastifyBaseLogger,
     https: options.tls === undefined ? null : httpsServerOptions(options.tls),
-    // Probes arrive every few seconds, and their request logs would drown the rest.
     logController: new LogController({
-      disableRequestLogging: (request) => isProbeUrl(request.url),
+      disableRequestLogging: (request) => isQuietUrl(request.url),
     }),
     requestTimeout: requestTimeoutMs,
     return503OnClosing: true,
@@ -43,5 +54,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.setNotFoundHandler(handleNotFound);
   registerProbes(app, options.readiness);
   registerValidate(app, options.guard);
+  if (options.metrics !== undefined) registerMetrics(app, options.metrics);
   return app;
 }

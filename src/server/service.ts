@@ -1,33 +1,43 @@
-// The running webhook: HTTPS server, caBundle sync and the startup install,
-// wired together and reporting to one readiness state.
+// The running webhook: HTTPS server, certificate renewal, caBundle sync,
+// metrics and the startup install, wired together and reporting to one
+// readiness state.
 import type { FastifyInstance } from 'fastify';
 import { createGuard, createObjectCounter } from '../admission/handler.ts';
 import type { Config } from '../config/parse.ts';
 import type { Bundle } from '../crds/bundle.ts';
 import { crdNames } from '../crds/bundle.ts';
-import { installBundle, installOptionsFrom, type InstallReport } from '../crds/installer.ts';
+import type { InstallReport } from '../crds/installer.ts';
 import type { KubeClients } from '../kube/client.ts';
 import type { Logger } from '../logger.ts';
+import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import { startCaBundleSync, type CaBundleSync } from '../tls/ca-bundle-sync.ts';
-import { loadServingCertificate } from '../tls/serving-certificate.ts';
 import { buildApp } from './app.ts';
+import { startBackgroundInstall } from './background-install.ts';
+import { startMetricsServer, type MetricsServer } from './metrics-endpoint.ts';
 import { createReadinessState, type ReadinessState } from './readiness.ts';
+import { startCertificateUpkeep } from './certificate-upkeep.ts';
+import { prepareServingCertificates } from './serving-certificates.ts';
 import { closeGracefully } from './shutdown.ts';
 
 export interface WebhookServiceOptions {
   readonly config: Config;
   readonly logger: Logger;
   readonly bundle: Bundle;
-  /** Clients for the install and the webhook configuration. */
+  /** Clients for the install, the CA Secret and the webhook configuration. */
   readonly clients: KubeClients;
   /** Clients for the guard's object lookups. Defaults to `clients`. */
   readonly lookupClients?: KubeClients;
+  /** Metrics to record into. Defaults to new metrics with the Node.js process metrics. */
+  readonly metrics?: Metrics;
 }
 
 export interface WebhookService {
   /** Address and bound port of the HTTPS server, also when --port is 0. */
   readonly address: { readonly host: string; readonly port: number };
+  /** Address of the plain HTTP /metrics server; undefined when --metrics-port is 0. */
+  readonly metricsAddress?: { readonly host: string; readonly port: number };
   readonly readiness: ReadinessState;
+  readonly metrics: Metrics;
   /** The startup install. It rejects with the installer's error once retries are spent. */
   readonly installed: Promise<InstallReport>;
   /**
@@ -53,71 +63,92 @@ async function listen(app: FastifyInstance, config: Config, logger: Logger) {
   return { host: config.listenAddress, port };
 }
 
-function installForReadiness(
-  options: WebhookServiceOptions,
-  readiness: ReadinessState,
-  signal: AbortSignal,
-): Promise<InstallReport> {
-  const { clients, bundle, config, logger } = options;
-  const installOptions = { ...installOptionsFrom(config), signal };
-  const installed = installBundle(clients, bundle, installOptions, logger);
-  installed.then(
-    () => readiness.set('bundle', true),
-    (err: unknown) => {
-      if (signal.aborted) return;
-      const reason = err instanceof Error ? err.message : String(err);
-      readiness.set('bundle', false, `CRD bundle install failed: ${reason}`);
-    },
-  );
-  return installed;
-}
-
 interface RunningParts {
   readonly app: FastifyInstance;
+  readonly metricsServer?: MetricsServer;
   readonly sync: CaBundleSync;
-  readonly install: AbortController;
+  readonly upkeep: { stop(): Promise<void> };
+  /** Aborts the install, renewal and caBundle sync API requests in flight. */
+  readonly background: AbortController;
   readonly readiness: ReadinessState;
 }
 
 async function stopService(parts: RunningParts, options: WebhookServiceOptions): Promise<void> {
-  const { app, sync, install, readiness } = parts;
+  const { app, metricsServer, sync, upkeep, background, readiness } = parts;
   const { logger, config } = options;
   readiness.markShuttingDown();
-  // An install still retrying would keep the process alive for up to --connect-timeout.
-  install.abort();
+  // An install still retrying would keep the process alive for up to
+  // --connect-timeout, and a renewal waiting on a slow API server for up to
+  // --request-timeout per call.
+  background.abort();
   logger.info({ shutdownTimeoutMs: config.shutdownTimeoutMs }, 'webhook server stopping');
-  await Promise.all([closeGracefully(app, config.shutdownTimeoutMs, logger), sync.stop()]);
+  await Promise.all([
+    closeGracefully(app, config.shutdownTimeoutMs, logger),
+    upkeep.stop().then(() => sync.stop()),
+    metricsServer?.close(),
+  ]);
   logger.info('webhook server stopped');
 }
 
+function listenForMetrics(config: Config, metrics: Metrics, logger: Logger) {
+  if (config.metricsPort === 0) return Promise.resolve(undefined);
+  const listenAt = { host: config.listenAddress, port: config.metricsPort };
+  return startMetricsServer(metrics.registry, listenAt, logger);
+}
+
+function createServiceGuard(options: WebhookServiceOptions, metrics: Metrics) {
+  const { config, logger, bundle, clients } = options;
+  const lookup = createObjectCounter(options.lookupClients ?? clients);
+  const onDecision = metrics.recordDecision;
+  return createGuard({
+    bundle,
+    lookup,
+    lookupTimeoutMs: config.lookupTimeoutMs,
+    logger,
+    onDecision,
+  });
+}
+
 /**
- * Starts the webhook: loads or generates the serving certificate, listens,
- * keeps the caBundle in step and installs the bundle in the background.
- * Throws when the certificate cannot be loaded or the port cannot be bound.
+ * Starts the webhook: prepares the serving certificate, listens, keeps the
+ * certificate and the caBundle fresh and installs the bundle in the
+ * background. Throws when certificate files cannot be loaded or a port
+ * cannot be bound.
  */
 export async function startWebhookService(options: WebhookServiceOptions): Promise<WebhookService> {
   const { config, logger, bundle, clients } = options;
+  const metrics = options.metrics ?? createMetrics({ collectProcess: true });
   const readiness = createReadinessState(logger);
-  const serving = await loadServingCertificate(config, logger);
-  readiness.set('tls', true);
+  const background = new AbortController();
+  const signal = background.signal;
+  const supply = await prepareServingCertificates(config, clients, logger, signal);
+  if (supply.temporary) readiness.set('tls', false, `waiting for the CA from ${supply.source}`);
+  else readiness.set('tls', true);
 
-  const lookup = createObjectCounter(options.lookupClients ?? clients);
-  const guard = createGuard({ bundle, lookup, lookupTimeoutMs: config.lookupTimeoutMs, logger });
-  const app = buildApp({ guard, readiness, logger, tls: serving });
+  const guard = createServiceGuard(options, metrics);
+  const onHttpsPort = config.metricsPort === 0 ? metrics.registry : undefined;
+  const app = buildApp({ guard, readiness, logger, tls: supply.initial, metrics: onHttpsPort });
   const address = await listen(app, config, logger);
+  const metricsServer = await listenForMetrics(config, metrics, logger).catch(async (err) => {
+    await app.close();
+    throw err;
+  });
 
   const sync = startCaBundleSync({
     admission: clients.admission,
     configurationName: config.webhookConfigName,
     webhookUrl: config.webhookUrl,
     crdNames: crdNames(bundle),
-    serving,
+    serving: supply.initial,
     requestTimeoutMs: config.requestTimeoutMs,
     readiness,
     logger,
+    lookupTimeoutMs: config.lookupTimeoutMs,
+    signal,
   });
-  const install = new AbortController();
-  const installed = installForReadiness(options, readiness, install.signal);
-  const parts = { app, sync, install, readiness };
-  return { address, readiness, installed, stop: () => stopService(parts, options) };
+  const upkeep = startCertificateUpkeep({ supply, app, sync, readiness, metrics });
+  const installed = startBackgroundInstall({ ...options, readiness, metrics, signal });
+  const parts = { app, metricsServer, sync, upkeep, background, readiness };
+  const stop = () => stopService(parts, options);
+  return { address, metricsAddress: metricsServer?.address, readiness, metrics, installed, stop };
 }

@@ -43,3 +43,87 @@ export function withCaBundle(
   );
   return { ...configuration, webhooks };
 }
+
+function pemBlocks(text: string): string[] {
+  return text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+}
+
+function decodeCaBundle(caBundle: string | undefined): string {
+  return caBundle === undefined ? '' : Buffer.from(caBundle, 'base64').toString('utf8');
+}
+
+// Returns the SHA-256 fingerprint of an unexpired certificate, else undefined.
+function liveFingerprint(pem: string, now: Date): string | undefined {
+  const certificate = parseCertificate(pem);
+  if (certificate === undefined) return undefined;
+  return now.getTime() < certificate.validToDate.getTime() ? certificate.fingerprint256 : undefined;
+}
+
+// The unexpired certificates of PEM texts, by fingerprint, first occurrence first.
+function liveCertificates(texts: readonly string[], now: Date): Map<string, string> {
+  const certificates = new Map<string, string>();
+  for (const pem of texts.flatMap(pemBlocks)) {
+    const fingerprint = liveFingerprint(pem, now);
+    if (fingerprint !== undefined && !certificates.has(fingerprint)) {
+      certificates.set(fingerprint, pem);
+    }
+  }
+  return certificates;
+}
+
+/**
+ * Merges PEM CAs into a base64 caBundle. Every unexpired certificate already
+ * there stays, in its place, so that a replica never removes the CA another
+ * replica serves with. The missing CAs of `wanted` are appended; expired,
+ * unreadable and duplicate certificates are dropped. Returns undefined when
+ * nothing would change, so that replicas that agree never write.
+ */
+export function mergeCaBundle(
+  caBundle: string | undefined,
+  wanted: readonly string[],
+  now: Date,
+): string | undefined {
+  const text = decodeCaBundle(caBundle);
+  const kept = liveCertificates([text], now);
+  const merged = liveCertificates([text, ...wanted], now);
+  const dropsSomething = text.trim() !== '' && kept.size !== pemBlocks(text).length;
+  const garbageOnly = text.trim() !== '' && pemBlocks(text).length === 0;
+  if (merged.size === kept.size && !dropsSomething && !garbageOnly) return undefined;
+  return encodeCaBundle([...merged.values()].join('\n'));
+}
+
+/**
+ * Returns a copy of the configuration in which every webhook's caBundle
+ * contains `wanted`, merged by mergeCaBundle(), with the names of the
+ * webhooks that changed; undefined when none changed.
+ */
+export function withMergedCaBundles(
+  configuration: V1ValidatingWebhookConfiguration,
+  wanted: readonly string[],
+  now: Date,
+): { configuration: V1ValidatingWebhookConfiguration; changed: string[] } | undefined {
+  const changed: string[] = [];
+  const webhooks = (configuration.webhooks ?? []).map((webhook) => {
+    const caBundle = mergeCaBundle(webhook.clientConfig.caBundle, wanted, now);
+    if (caBundle === undefined) return webhook;
+    changed.push(webhook.name);
+    return { ...webhook, clientConfig: { ...webhook.clientConfig, caBundle } };
+  });
+  if (changed.length === 0) return undefined;
+  return { configuration: { ...configuration, webhooks }, changed };
+}
+
+/** Returns the names of the webhooks whose caBundle lacks one of the unexpired `wanted` CAs. */
+export function webhooksMissingCas(
+  configuration: V1ValidatingWebhookConfiguration,
+  wanted: readonly string[],
+  now: Date,
+): string[] {
+  const required = [...liveCertificates(wanted, now).keys()];
+  return (configuration.webhooks ?? [])
+    .filter((webhook) => {
+      const present = liveCertificates([decodeCaBundle(webhook.clientConfig.caBundle)], now);
+      return required.some((fingerprint) => !present.has(fingerprint));
+    })
+    .map((webhook) => webhook.name);
+}

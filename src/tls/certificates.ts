@@ -32,13 +32,17 @@ export interface LeafCertificateOptions {
 const keyOptions = { keyType: 'ec', curve: 'P-256', algorithm: 'sha256' } as const;
 
 // Backdating notBefore tolerates small clock skew between this process and
-// the API server that verifies the certificate.
+// the API server that verifies the certificate. A short-lived certificate is
+// backdated by a tenth of its validity at most, because renewal is scheduled
+// at a fraction of notBefore to notAfter and a long backdate would make a
+// fresh certificate look due at once.
 const clockSkewMs = 5 * 60 * 1000;
 
 function validity(now: Date | undefined, validityMs: number) {
   const start = now ?? new Date();
+  const backdateMs = Math.min(clockSkewMs, Math.floor(validityMs / 10));
   return {
-    notBeforeDate: new Date(start.getTime() - clockSkewMs),
+    notBeforeDate: new Date(start.getTime() - backdateMs),
     notAfterDate: new Date(start.getTime() + validityMs),
   };
 }

@@ -10,6 +10,7 @@ import { encodeCaBundle } from '../../src/tls/ca-bundle.ts';
 import { startCaBundleSync, syncCaBundle, type CaBundleSyncOptions } from '../../src/tls/ca-bundle-sync.ts';
 import { generateCertificateAuthority, issueCertificate, type KeyPair } from '../../src/tls/certificates.ts';
 import type { ServingCertificate } from '../../src/tls/serving-certificate.ts';
+import { captureLogs } from '../server/log-capture.ts';
 import { useCluster } from '../support/cluster.ts';
 
 const logger = createLogger('silent');
@@ -131,12 +132,12 @@ describe('syncCaBundle without --webhook-url', () => {
     assert.equal(stored.webhooks?.[0]?.clientConfig.service?.name, 'guard');
   });
 
-  it('replaces a caBundle of another CA', async () => {
+  it('adds its CA beside a caBundle of another CA', async () => {
     const name = `${prefix}-stale`;
     await admission.createValidatingWebhookConfiguration({ body: chartConfiguration(name, encodeCaBundle(otherCa.cert)) });
     assert.deepEqual(await syncCaBundle(options(name)), { ready: true });
     const stored = await admission.readValidatingWebhookConfiguration({ name });
-    assert.equal(stored.webhooks?.[1]?.clientConfig.caBundle, encodeCaBundle(ca.cert));
+    assert.equal(stored.webhooks?.[1]?.clientConfig.caBundle, encodeCaBundle(`${otherCa.cert}\n${ca.cert}`));
   });
 
   it('reports a wrong caBundle it cannot fix', async () => {
@@ -151,7 +152,66 @@ describe('syncCaBundle without --webhook-url', () => {
   });
 });
 
+describe('syncCaBundle from several replicas', () => {
+  it('merges CAs written at the same moment', async () => {
+    const name = `${prefix}-concurrent`;
+    await admission.createValidatingWebhookConfiguration({ body: chartConfiguration(name) });
+    const replica = async (index: number) => {
+      const validityMs = 30 * dayMs;
+      const authority = await generateCertificateAuthority({ commonName: `replica-${index}`, validityMs });
+      const pair = await issueCertificate({ ca: authority, commonName: 'localhost', usage: 'server', validityMs });
+      return { ...pair, caCert: authority.cert };
+    };
+    const servings = await Promise.all([0, 1, 2].map(replica));
+    const sync = (serving: ServingCertificate) => syncCaBundle(options(name, { serving }));
+    const results = await Promise.all(servings.map(sync));
+    assert.deepEqual(results, [{ ready: true }, { ready: true }, { ready: true }]);
+    const stored = await admission.readValidatingWebhookConfiguration({ name });
+    for (const webhook of stored.webhooks ?? []) {
+      const bundle = Buffer.from(webhook.clientConfig.caBundle ?? '', 'base64').toString('utf8');
+      assert.equal(bundle.match(/BEGIN CERTIFICATE/g)?.length, 3, webhook.name);
+    }
+  });
+
+  it('keeps a CA that another replica still serves', async () => {
+    const name = `${prefix}-keeps-other`;
+    await admission.createValidatingWebhookConfiguration({ body: chartConfiguration(name, encodeCaBundle(otherCa.cert)) });
+    await syncCaBundle(options(name));
+    const stored = await admission.readValidatingWebhookConfiguration({ name });
+    const bundle = Buffer.from(stored.webhooks?.[0]?.clientConfig.caBundle ?? '', 'base64').toString('utf8');
+    assert.ok(bundle.includes(otherCa.cert.trim()));
+  });
+});
+
 describe('startCaBundleSync', () => {
+  it('warns when a webhook times out before the lookups', async () => {
+    const name = `${prefix}-timeout`;
+    const logs = captureLogs();
+    await admission.createValidatingWebhookConfiguration({ body: chartConfiguration(name) });
+    const sync = startCaBundleSync(options(name, { logger: logs.logger, lookupTimeoutMs: 10_000 }));
+    try {
+      await sync.update(serving);
+    } finally {
+      await sync.stop();
+    }
+    const message = 'webhook timeout is not above the lookup timeout';
+    const warnings = logs.lines.filter((line) => line.msg === message);
+    const webhooks = ['first.ca-bundle-sync.test.example', 'second.ca-bundle-sync.test.example'];
+    assert.equal(warnings.length, 1);
+    assert.deepEqual(warnings[0]?.webhooks, webhooks);
+  });
+
+  it('reports from update whether the CAs are published', async () => {
+    const name = `${prefix}-update`;
+    await admission.createValidatingWebhookConfiguration({ body: chartConfiguration(name) });
+    const sync = startCaBundleSync(options(name));
+    try {
+      assert.equal(await sync.update(serving), true);
+    } finally {
+      await sync.stop();
+    }
+  });
+
   it('turns ready once the configuration appears', async () => {
     const name = `${prefix}-loop`;
     const syncOptions = options(name);

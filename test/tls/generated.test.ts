@@ -22,6 +22,10 @@ async function certDir(): Promise<string> {
   return join(folder, 'certs');
 }
 
+function parseBundle(pem: string): string[] {
+  return pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+}
+
 async function readStored(folder: string) {
   const read = (name: string) => readFile(join(folder, name), 'utf8');
   return { caCert: await read('ca.crt'), caKey: await read('ca.key'), cert: await read('tls.crt'), key: await read('tls.key') };
@@ -76,20 +80,53 @@ describe('loadOrGenerateCertificates', () => {
     assert.equal(new X509Certificate(second.cert).subjectAltName, 'DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1');
   });
 
-  it('reissues a serving certificate near expiry', async () => {
+  it('reissues a serving certificate due for renewal', async () => {
     const folder = await certDir();
     const first = await loadOrGenerateCertificates({ certDir: folder, ...hosts }, logger);
-    const later = new Date(Date.now() + 340 * dayMs);
+    // The default serving certificate lives 7 days and is renewed after 67% of them.
+    const later = new Date(Date.now() + 5 * dayMs);
     const second = await loadOrGenerateCertificates({ certDir: folder, ...hosts, now: later }, logger);
     assert.notEqual(second.cert, first.cert);
     assert.equal(second.caCert, first.caCert);
-    assert.ok(new X509Certificate(second.cert).validToDate.getTime() > later.getTime() + 300 * dayMs);
+    assert.ok(new X509Certificate(second.cert).validToDate.getTime() > later.getTime() + 6 * dayMs);
   });
 
-  it('replaces both when the CA nears expiry', async () => {
+  it('keeps a serving certificate not yet due', async () => {
     const folder = await certDir();
     const first = await loadOrGenerateCertificates({ certDir: folder, ...hosts }, logger);
-    const later = new Date(Date.now() + (5 * 365 - 10) * dayMs);
+    const later = new Date(Date.now() + 4 * dayMs);
+    const second = await loadOrGenerateCertificates({ certDir: folder, ...hosts, now: later }, logger);
+    assert.equal(second.cert, first.cert);
+  });
+
+  it('rotates a CA due for renewal and keeps the previous one', async () => {
+    const folder = await certDir();
+    const first = await loadOrGenerateCertificates({ certDir: folder, ...hosts }, logger);
+    // The default CA lives 365 days and is replaced after 67% of them.
+    const later = new Date(Date.now() + 250 * dayMs);
+    const second = await loadOrGenerateCertificates({ certDir: folder, ...hosts, now: later }, logger);
+    const [current, previous] = parseBundle(second.caCert as string);
+    assert.notEqual(current, first.caCert);
+    assert.equal(previous, first.caCert);
+    assert.equal(await readFile(join(folder, 'ca-previous.crt'), 'utf8'), first.caCert);
+    const authority = new X509Certificate(current as string);
+    assert.equal(new X509Certificate(second.cert).verify(authority.publicKey), true);
+  });
+
+  it('caps a serving certificate at the CA expiry', async () => {
+    const folder = await certDir();
+    const lifetimes = { servingMs: 30 * dayMs, caMs: 40 * dayMs, renewalFraction: 0.9 };
+    await loadOrGenerateCertificates({ certDir: folder, ...hosts, lifetimes }, logger);
+    const later = new Date(Date.now() + 31 * dayMs);
+    const second = await loadOrGenerateCertificates({ certDir: folder, ...hosts, lifetimes, now: later }, logger);
+    const authority = new X509Certificate(second.caCert as string);
+    assert.equal(new X509Certificate(second.cert).validTo, authority.validTo);
+  });
+
+  it('replaces both when the CA expired', async () => {
+    const folder = await certDir();
+    const first = await loadOrGenerateCertificates({ certDir: folder, ...hosts }, logger);
+    const later = new Date(Date.now() + 366 * dayMs);
     const second = await loadOrGenerateCertificates({ certDir: folder, ...hosts, now: later }, logger);
     assert.notEqual(second.caCert, first.caCert);
     assert.notEqual(second.cert, first.cert);
