@@ -17,7 +17,7 @@ function formatOption(spec: (typeof optionSpecs)[number]): string {
 /** Renders --help for one command, or the overview when none is given. */
 export function renderHelp(command?: Command): string {
   if (command === undefined) {
-    const lines = Object.entries(summaries).map(([name, summary]) => `  ${name.padEnd(9)}${summary}`);
+    const lines = Object.entries(summaries).map(([name, summary]) => `  ${name.padEnd(11)}${summary}`);
     return [
       'Usage: inference-extension-crds COMMAND [options]',
       '',

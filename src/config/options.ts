@@ -103,7 +103,7 @@ export const optionSpecs = [
     kind: 'enum',
     default: 'info',
     values: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'],
-    help: 'Minimum level of the JSON log lines written to stdout.',
+    help: 'Minimum level of the JSON log lines, written to stdout by serve and to stderr by the other commands.',
     commands: all,
   },
   {
