@@ -5,10 +5,13 @@ import {
   CustomObjectsApi,
   KubeConfig,
   Observable,
+  ServerConfiguration,
+  createConfiguration,
   type ConfigurationOptions,
   type RequestContext,
   type ResponseContext,
 } from '@kubernetes/client-node';
+import { KeepAliveAuthentication } from './keep-alive.ts';
 
 /** The typed API clients the product uses, built from one kubeconfig. */
 export interface KubeClients {
@@ -35,13 +38,22 @@ export function loadKubeConfig(path?: string): KubeConfig {
   return kubeConfig;
 }
 
+/** Builds the API clients; they share one pool of keep-alive connections. */
 export function createClients(kubeConfig: KubeConfig): KubeClients {
+  const cluster = kubeConfig.getCurrentCluster();
+  if (cluster === null) {
+    throw new Error('the kubeconfig has no current cluster; set current-context');
+  }
+  const configuration = createConfiguration({
+    baseServer: new ServerConfiguration(cluster.server, {}),
+    authMethods: { default: new KeepAliveAuthentication(kubeConfig) },
+  });
   return {
     kubeConfig,
-    apiextensions: kubeConfig.makeApiClient(ApiextensionsV1Api),
-    customObjects: kubeConfig.makeApiClient(CustomObjectsApi),
-    admission: kubeConfig.makeApiClient(AdmissionregistrationV1Api),
-    core: kubeConfig.makeApiClient(CoreV1Api),
+    apiextensions: new ApiextensionsV1Api(configuration),
+    customObjects: new CustomObjectsApi(configuration),
+    admission: new AdmissionregistrationV1Api(configuration),
+    core: new CoreV1Api(configuration),
   };
 }
 
