@@ -48,10 +48,22 @@ export function isProtectionDisabled(request: AdmissionRequest): boolean {
  * it is served, else the first served version. Any served version lists every
  * object, because the API server converts them.
  */
+interface VersionEntry {
+  readonly name: string;
+  readonly served?: unknown;
+  readonly storage?: unknown;
+}
+
+// oldObject comes from the request body, so its entries may be of any type.
+function isVersionEntry(value: unknown): value is VersionEntry {
+  return typeof value === 'object' && value !== null && typeof (value as VersionEntry).name === 'string';
+}
+
 function listVersion(crd: V1CustomResourceDefinition): string | undefined {
-  const versions = Array.isArray(crd.spec.versions) ? crd.spec.versions : [];
-  const storage = versions.find((version) => version.storage && version.served);
-  return (storage ?? versions.find((version) => version.served))?.name;
+  const entries: unknown[] = Array.isArray(crd.spec.versions) ? crd.spec.versions : [];
+  const versions = entries.filter(isVersionEntry);
+  const storage = versions.find((version) => version.storage === true && version.served === true);
+  return (storage ?? versions.find((version) => version.served === true))?.name;
 }
 
 function isCrdLike(value: unknown): value is V1CustomResourceDefinition {

@@ -185,6 +185,13 @@ describe('lookupsFor', () => {
     assert.deepEqual(types, [poolsV1, { ...poolsAlpha, version: 'v1alpha1' }]);
   });
 
+  it('skips version entries that are not objects', () => {
+    const review = loadReview('delete-alpha-inferencepool-crd');
+    review.request.oldObject.spec.versions = [null, 7, { served: true }, { name: 'v1alpha1', served: true, storage: true }];
+    const types = lookupsFor(parseReviewBody(review), bundle);
+    assert.deepEqual(types, [poolsV1, { ...poolsAlpha, version: 'v1alpha1' }]);
+  });
+
   it('falls back to the bundle when oldObject has no served version', () => {
     const review = loadReview('delete-alpha-inferencepool-crd');
     review.request.oldObject.spec.versions = [{ name: 'v1alpha1', served: false, storage: true }];
