@@ -40,10 +40,13 @@ export async function helmBinary(): Promise<string> {
   return join(await ensureBinaries(), 'helm');
 }
 
-/** Renders the chart with default values, preceded by its Namespace. */
+/** Renders the chart with default values and no hooks, preceded by its Namespace. */
 export async function renderManifests(helm: string): Promise<string> {
   const args = ['template', 'inference-extension-crds', chartPath];
   args.push('--namespace', manifestsNamespace, '--kube-version', manifestsKubeVersion);
+  // Hooks run only under Helm: applied as plain objects, the uninstall Job
+  // would run at once and let the webhook configuration be deleted.
+  args.push('--no-hooks');
   const { stdout } = await execFileAsync(helm, args, { maxBuffer: 16 * 1024 * 1024 });
   return `${header}${stdout}`;
 }

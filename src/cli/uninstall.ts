@@ -1,13 +1,17 @@
 // `uninstall`: deletes the bundle's CRDs, and with them every object of their
-// kinds. The Helm chart runs it in a pre-delete hook Job when keepOnUninstall
-// is false. CRDs without this product's managed-by label were installed by
-// someone else, as with --skip-if-exists, and are left in place.
+// kinds, unless --keep-crds is set. CRDs without this product's managed-by
+// label were installed by someone else, as with --skip-if-exists, and are
+// left in place. With --allow-webhook-config-deletion it then sets the
+// allow-delete annotation on the webhook configuration, which the chart's
+// webhook guard policy requires before Helm may delete it. The Helm chart
+// runs this command in a pre-delete hook Job.
 import type { Config } from '../config/parse.ts';
 import { crdNames } from '../crds/bundle.ts';
 import { createApiCaller, createCrdApi, type ApiCaller, type CrdApi } from '../crds/api.ts';
 import { keepOnUninstallAnnotation, managedByLabel, managedByValue } from '../crds/metadata.ts';
 import { withTimeout, type KubeClients } from '../kube/client.ts';
 import { isNotFound } from '../kube/status.ts';
+import { allowConfigurationDeletion } from '../kube/webhook-guard-policy.ts';
 import type { Logger } from '../logger.ts';
 import { loadConfiguredBundle } from './bundle-source.ts';
 import { clientsFor } from './clients.ts';
@@ -70,15 +74,10 @@ async function uninstallCrd(context: UninstallContext, name: string): Promise<Un
 /**
  * Deletes every CRD of the bundle that this product installed and prints one
  * line per CRD. The API server removes the objects of a deleted CRD's kind
- * afterwards. Returns 1 when any CRD could not be deleted, after trying all.
+ * afterwards. Returns the number of CRDs that could not be deleted, after trying all.
  */
-export async function runUninstall(config: Config, logger: Logger): Promise<number> {
-  const bundle = await loadConfiguredBundle(config);
-  const clients = clientsFor(config);
-  const options = { requestTimeoutMs: config.requestTimeoutMs, retryTimeoutMs: config.connectTimeoutMs };
-  const call = createApiCaller(options, logger);
-  const context = { clients, call, crds: createCrdApi(clients, call, config.requestTimeoutMs), ...options };
-  const names = crdNames(bundle);
+async function uninstallCrds(config: Config, context: UninstallContext, logger: Logger): Promise<number> {
+  const names = crdNames(await loadConfiguredBundle(config));
   const width = Math.max(...names.map((name) => name.length));
   let failed = 0;
   for (const name of names) {
@@ -93,5 +92,50 @@ export async function runUninstall(config: Config, logger: Logger): Promise<numb
     }
     console.log(`${name.padEnd(width)}  ${action}`);
   }
-  return failed === 0 ? 0 : 1;
+  return failed;
+}
+
+export type WebhookConfigurationAction = 'deletion-allowed' | 'absent' | 'failed';
+
+/**
+ * Sets the allow-delete annotation on the webhook configuration and prints
+ * one line for it. Returns 1 when that failed, else 0.
+ */
+async function allowWebhookConfigurationDeletion(
+  config: Config,
+  context: UninstallContext,
+  logger: Logger,
+): Promise<number> {
+  const name = config.webhookConfigName;
+  const admission = context.clients.admission;
+  let action: WebhookConfigurationAction;
+  try {
+    const found = await context.call(`annotate validatingwebhookconfiguration ${name}`, () =>
+      allowConfigurationDeletion(admission, name, context.requestTimeoutMs),
+    );
+    action = found ? 'deletion-allowed' : 'absent';
+    const message = found ? 'webhook configuration deletion allowed' : 'webhook configuration already absent';
+    logger.info({ webhookConfiguration: name, action }, message);
+  } catch (err) {
+    action = 'failed';
+    logger.error({ webhookConfiguration: name, err }, 'webhook configuration annotation failed');
+  }
+  console.log(`validatingwebhookconfiguration/${name}  ${action}`);
+  return action === 'failed' ? 1 : 0;
+}
+
+/**
+ * Deletes the bundle's CRDs unless --keep-crds is set, then, with
+ * --allow-webhook-config-deletion, lets the webhook configuration be deleted.
+ * The CRDs go first, because a failure there should leave the configuration,
+ * and the protection of what remains, in place. Returns 1 when any step failed.
+ */
+export async function runUninstall(config: Config, logger: Logger): Promise<number> {
+  const clients = clientsFor(config);
+  const options = { requestTimeoutMs: config.requestTimeoutMs, retryTimeoutMs: config.connectTimeoutMs };
+  const call = createApiCaller(options, logger);
+  const context = { clients, call, crds: createCrdApi(clients, call, config.requestTimeoutMs), ...options };
+  if (!config.keepCrds && (await uninstallCrds(config, context, logger)) > 0) return 1;
+  if (!config.allowWebhookConfigDeletion) return 0;
+  return allowWebhookConfigurationDeletion(config, context, logger);
 }

@@ -36,6 +36,8 @@ export interface Config {
   readonly namespace: string;
   readonly webhookConfigName: string;
   readonly webhookUrl?: string;
+  readonly allowWebhookConfigDeletion: boolean;
+  readonly keepCrds: boolean;
 }
 
 /** The outcome of reading the command line: a config to run, or help to print. */
@@ -183,6 +185,9 @@ function finish(values: Record<string, unknown>): Config {
   values.certRenewalFraction = (values.certRenewalPercent as number) / 100;
   delete values.certRenewalPercent;
   checkCertificateTimes(values);
+  if (values.command === 'uninstall' && values.keepCrds === true && values.allowWebhookConfigDeletion !== true) {
+    throw new ConfigError('--keep-crds', true, 'together with --allow-webhook-config-deletion; alone it leaves uninstall nothing to do');
+  }
 
   if ((values.tlsCertFile === undefined) !== (values.tlsKeyFile === undefined)) {
     throw new ConfigError('--tls-cert-file and --tls-key-file', values.tlsCertFile ?? values.tlsKeyFile, 'both set or both unset');

@@ -70,7 +70,7 @@ describe('helm lint', () => {
 
 describe('chart defaults', () => {
   it('render the expected objects', () => {
-    assert.deepEqual(kindsOf(defaults), [
+    assert.deepEqual(kindsOf(defaults.filter((object) => hookAnnotation(object) === undefined)), [
       'ClusterRole',
       'ClusterRoleBinding',
       'Deployment',
@@ -79,16 +79,41 @@ describe('chart defaults', () => {
       'RoleBinding',
       'Service',
       'ServiceAccount',
+      'ValidatingAdmissionPolicy',
+      'ValidatingAdmissionPolicyBinding',
       'ValidatingWebhookConfiguration',
     ]);
   });
 
-  it('render no uninstall hook', () => {
-    assert.deepEqual(defaults.filter((object) => hookAnnotation(object) !== undefined), []);
+  it('render an uninstall hook that keeps the CRDs', () => {
+    const hooks = defaults.filter((object) => hookAnnotation(object) === 'pre-delete');
+    assert.deepEqual(kindsOf(hooks), ['ClusterRole', 'ClusterRoleBinding', 'Job', 'ServiceAccount']);
+    const config = parseArgs(containerOf(findObject(defaults, 'Job', hookName)).args);
+    assert.equal(config.keepCrds, true);
+    assert.equal(config.allowWebhookConfigDeletion, true);
+    assert.equal(config.webhookConfigName, fullname);
+  });
+
+  it('let the uninstall hook only annotate the webhook configuration', () => {
+    const rules = rulesOf(findObject(defaults, 'ClusterRole', hookName));
+    assert.deepEqual(rules, [
+      {
+        apiGroups: ['admissionregistration.k8s.io'],
+        resources: ['validatingwebhookconfigurations'],
+        resourceNames: [fullname],
+        verbs: ['get', 'patch'],
+      },
+    ]);
   });
 
   it('place namespaced objects in the release namespace', () => {
-    const clusterScoped = ['ClusterRole', 'ClusterRoleBinding', 'ValidatingWebhookConfiguration'];
+    const clusterScoped = [
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'ValidatingAdmissionPolicy',
+      'ValidatingAdmissionPolicyBinding',
+      'ValidatingWebhookConfiguration',
+    ];
     for (const object of defaults.filter((candidate) => !clusterScoped.includes(candidate.kind))) {
       assert.equal(object.metadata.namespace, namespace, `${object.kind} ${object.metadata.name}`);
     }
@@ -136,10 +161,13 @@ describe('chart defaults', () => {
     assert.deepEqual(container.readinessProbe?.httpGet, { path: '/readyz', port: 'https', scheme: 'HTTPS' });
   });
 
-  it('expose port 443 on the Service', () => {
+  it('expose port 443 and the metrics port on the Service', () => {
     const service = findObject(defaults, 'Service');
     const ports = (service.spec as { ports: { name: string; port: number; targetPort: string }[] }).ports;
-    assert.deepEqual(ports, [{ name: 'https', port: 443, targetPort: 'https', protocol: 'TCP' }]);
+    assert.deepEqual(ports, [
+      { name: 'https', port: 443, targetPort: 'https', protocol: 'TCP' },
+      { name: 'metrics', port: 9090, targetPort: 'metrics', protocol: 'TCP' },
+    ]);
   });
 
   it('give serve a configuration the CLI accepts', () => {
@@ -235,7 +263,10 @@ describe('webhook configuration', () => {
 });
 
 describe('chart RBAC', () => {
-  const allRules = () => [...rulesOf(findObject(defaults, 'ClusterRole')), ...rulesOf(findObject(defaults, 'Role'))];
+  const allRules = () => [
+    ...rulesOf(findObject(defaults, 'ClusterRole', fullname)),
+    ...rulesOf(findObject(defaults, 'Role')),
+  ];
 
   it('uses no wildcards', () => {
     for (const rule of allRules()) {
@@ -276,7 +307,8 @@ describe('chart RBAC', () => {
   });
 
   it('limits Secret access to the CA Secret in a Role', () => {
-    assert.ok(!rulesOf(findObject(defaults, 'ClusterRole')).some((rule) => rule.resources.includes('secrets')));
+    const clusterRules = rulesOf(findObject(defaults, 'ClusterRole', fullname));
+    assert.ok(!clusterRules.some((rule) => rule.resources.includes('secrets')));
     const role = findObject(defaults, 'Role');
     assert.equal(role.metadata.namespace, namespace);
     const rules = rulesOf(role);
@@ -289,7 +321,8 @@ describe('chart RBAC', () => {
   it('binds both roles to the chart ServiceAccount', () => {
     const subject = { kind: 'ServiceAccount', name: fullname, namespace };
     for (const kind of ['ClusterRoleBinding', 'RoleBinding']) {
-      assert.deepEqual((findObject(defaults, kind) as unknown as { subjects: unknown[] }).subjects, [subject], kind);
+      const binding = findObject(defaults, kind, fullname) as unknown as { subjects: unknown[] };
+      assert.deepEqual(binding.subjects, [subject], kind);
     }
     assert.equal(podSpecOf(findObject(defaults, 'Deployment')).serviceAccountName, fullname);
   });
@@ -361,10 +394,31 @@ describe('chart with keepOnUninstall false', () => {
 
   it('lets the hook get, patch and delete only the bundle CRDs', () => {
     const rules = rulesOf(findObject(objects, 'ClusterRole', hookName));
-    assert.equal(rules.length, 1);
-    assert.deepEqual(rules[0]?.resources, ['customresourcedefinitions']);
-    assert.deepEqual(rules[0]?.verbs.slice().sort(), ['delete', 'get', 'patch']);
-    assert.deepEqual(rules[0]?.resourceNames?.slice().sort(), [...bundleNames].sort());
+    const crdRules = rules.filter((rule) => rule.resources.includes('customresourcedefinitions'));
+    assert.equal(crdRules.length, 1);
+    assert.deepEqual(crdRules[0]?.resources, ['customresourcedefinitions']);
+    assert.deepEqual(crdRules[0]?.verbs.slice().sort(), ['delete', 'get', 'patch']);
+    assert.deepEqual(crdRules[0]?.resourceNames?.slice().sort(), [...bundleNames].sort());
+  });
+
+  it('lets the hook get and patch only its own webhook configuration', () => {
+    const rules = rulesOf(findObject(objects, 'ClusterRole', hookName));
+    const configurationRules = rules.filter((rule) => !rule.resources.includes('customresourcedefinitions'));
+    assert.deepEqual(configurationRules, [
+      {
+        apiGroups: ['admissionregistration.k8s.io'],
+        resources: ['validatingwebhookconfigurations'],
+        resourceNames: [fullname],
+        verbs: ['get', 'patch'],
+      },
+    ]);
+  });
+
+  it('deletes the CRDs, then allows deleting the configuration', () => {
+    const config = parseArgs(containerOf(findObject(objects, 'Job', hookName)).args);
+    assert.equal(config.keepCrds, false);
+    assert.equal(config.allowWebhookConfigDeletion, true);
+    assert.equal(config.webhookConfigName, fullname);
   });
 
   it('runs the uninstall command as the hook account', () => {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { manifestsNamespace, manifestsPath } from '../../scripts/render-manifests.ts';
+import { allowDeleteAnnotation } from '../../src/kube/webhook-guard-policy.ts';
 import { generateCertificateAuthority } from '../../src/tls/certificates.ts';
 import { useCluster, type TestCluster } from '../support/cluster.ts';
 import { ensureNamespace } from '../support/crds.ts';
@@ -26,8 +27,18 @@ async function dryRunApply(manifests: string): Promise<{ code: number; created: 
   return { code: result.code, created, output: result.stdout + result.stderr };
 }
 
+// Sets the annotation that the chart's webhook guard policy requires before
+// the configuration may be deleted, as the uninstall hook would.
+async function allowConfigurationDeletion(): Promise<void> {
+  const annotation = `${allowDeleteAnnotation}=true`;
+  await kubectl(cluster, ['annotate', 'validatingwebhookconfiguration', fullname, annotation, '--overwrite']);
+}
+
 async function removeRelease(): Promise<void> {
-  await helm(cluster.binDir, ['uninstall', release, '--namespace', namespace, '--kubeconfig', cluster.kubeconfigPath]);
+  // No pod runs here, so the pre-delete hook Job would never finish.
+  await allowConfigurationDeletion();
+  const uninstall = ['uninstall', release, '--namespace', namespace, '--no-hooks'];
+  await helm(cluster.binDir, [...uninstall, '--kubeconfig', cluster.kubeconfigPath]);
   // A webhook configuration left behind would block deleting the bundle CRDs in later test files.
   await kubectl(cluster, ['delete', 'validatingwebhookconfiguration', fullname, '--ignore-not-found']);
 }
@@ -49,6 +60,7 @@ const variants: { name: string; args: () => string[] }[] = [
   { name: 'one replica', args: () => ['--set', 'replicas=1'] },
   { name: 'keepOnUninstall false', args: () => ['--set', 'keepOnUninstall=false'] },
   { name: 'failurePolicy Ignore', args: () => ['--set', 'webhook.failurePolicy=Ignore'] },
+  { name: 'guardWebhookConfiguration false', args: () => ['--set', 'guardWebhookConfiguration=false'] },
   {
     name: 'an existing Secret and caBundle',
     args: () => [
@@ -61,7 +73,9 @@ const variants: { name: string; args: () => string[] }[] = [
   {
     name: 'metrics, scheduling and pod extras',
     args: () => [
-      '--set', 'metrics.port=9090',
+      '--set', 'metrics.port=9091',
+      '--set', 'metrics.scrapeAnnotations=true',
+      '--set', 'preStopSleepSeconds=10',
       '--set', 'nodeSelector.kubernetes\\.io/os=linux',
       '--set', 'tolerations[0].key=dedicated,tolerations[0].operator=Exists,tolerations[0].effect=NoSchedule',
       '--set', 'podAnnotations.example\\.com/team=platform',
@@ -127,6 +141,7 @@ describe('helm install --no-hooks', () => {
   });
 
   it('recreates a deleted webhook configuration on upgrade', async () => {
+    await allowConfigurationDeletion();
     const deleted = await kubectl(cluster, ['delete', 'validatingwebhookconfiguration', fullname]);
     assert.equal(deleted.code, 0, deleted.stderr);
     const upgrade = ['upgrade', release, chartPath, '--namespace', namespace, '--reuse-values', '--no-hooks'];

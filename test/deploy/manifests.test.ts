@@ -24,7 +24,14 @@ describe('plain manifests', () => {
   });
 
   it('place namespaced objects in that namespace', () => {
-    const clusterScoped = ['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'ValidatingWebhookConfiguration'];
+    const clusterScoped = [
+      'Namespace',
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'ValidatingAdmissionPolicy',
+      'ValidatingAdmissionPolicyBinding',
+      'ValidatingWebhookConfiguration',
+    ];
     for (const object of parseObjects(committed).filter((candidate) => !clusterScoped.includes(candidate.kind))) {
       assert.equal(object.metadata.namespace, manifestsNamespace, `${object.kind} ${object.metadata.name}`);
     }

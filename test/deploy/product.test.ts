@@ -2,7 +2,9 @@
 // pods, against the real API server: it installs the bundle, guards it, and is
 // denied everything the chart does not grant. Then both ways of uninstalling.
 // Pods never run on the test control plane, so the CLI runs here as a child
-// process, and the chart's webhook configuration is pointed at it.
+// process, and the chart's webhook configuration is pointed at it. For the
+// same reason `helm uninstall` runs with --no-hooks, after the hook Job's
+// command has run here with the hook's own account.
 import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { crdNames, loadBuiltInBundle } from '../../src/crds/bundle.ts';
 import { keepOnUninstallAnnotation } from '../../src/crds/metadata.ts';
+import { allowDeleteAnnotation } from '../../src/kube/webhook-guard-policy.ts';
 import { freePort } from '../controlplane/controlplane.ts';
 import { useCluster, type TestCluster } from '../support/cluster.ts';
 import {
@@ -64,9 +67,15 @@ function bystanderCrd(name: string) {
 }
 
 async function removeRelease(release: string): Promise<void> {
+  // The chart's webhook guard policy denies deleting the configuration without this annotation.
+  const annotation = `${allowDeleteAnnotation}=true`;
+  await kubectl(cluster, ['annotate', 'validatingwebhookconfiguration', fullnameOf(release), annotation, '--overwrite']);
   await helm(cluster.binDir, helmArgs('uninstall', release, '--no-hooks'));
   // A webhook configuration left behind would block deleting the bundle CRDs in later test files.
   await kubectl(cluster, ['delete', 'validatingwebhookconfiguration', fullnameOf(release), '--ignore-not-found']);
+  const policyName = `${fullnameOf(release)}-webhook-guard`;
+  const policyKinds = 'validatingadmissionpolicybinding,validatingadmissionpolicy';
+  await kubectl(cluster, ['delete', policyKinds, policyName, '--ignore-not-found']);
   const hookName = `${fullnameOf(release)}-uninstall`;
   await kubectl(cluster, ['delete', 'clusterrolebinding,clusterrole', hookName, '--ignore-not-found']);
   await kubectl(cluster, ['delete', 'serviceaccount', hookName, '-n', namespace, '--ignore-not-found']);
@@ -103,14 +112,20 @@ async function liveDeploymentArgs(release: string): Promise<string[]> {
 }
 
 // Runs serve with the pod's own args, overriding only what differs outside a
-// pod: the credentials, the address, the port and the certificate folder.
+// pod: the credentials, the address, the ports and the certificate folder.
 // Unless `pointWebhook` is false, the webhook configuration is first pointed
 // at the process, so that the API server calls it.
 async function serveAsPod(release: string, kubeconfig: string, pointWebhook = true): Promise<ServeProcess> {
   const port = await freePort();
   if (pointWebhook) await pointWebhookAt(release, port);
   const certDir = await mkdtemp(join(tmpdir(), 'deploy-product-certs-'));
-  const overrides = [`--kubeconfig=${kubeconfig}`, '--listen-address=127.0.0.1', `--port=${port}`, `--cert-dir=${certDir}`];
+  const overrides = [
+    `--kubeconfig=${kubeconfig}`,
+    '--listen-address=127.0.0.1',
+    `--port=${port}`,
+    `--metrics-port=${await freePort()}`,
+    `--cert-dir=${certDir}`,
+  ];
   const args = [...(await liveDeploymentArgs(release)), ...overrides];
   return startServe(args, port, { POD_NAMESPACE: namespace });
 }
@@ -121,6 +136,39 @@ async function caBundleOf(configurationName: string): Promise<string> {
   assert.equal(read.code, 0, read.stderr);
   const configuration = JSON.parse(read.stdout) as { webhooks: { clientConfig: { caBundle?: string } }[] };
   return configuration.webhooks[0]?.clientConfig.caBundle ?? '';
+}
+
+// Renders the release's uninstall hook objects with extra helm arguments.
+async function renderHook(release: string, ...extra: string[]): Promise<RenderedObject[]> {
+  const rendered = await helm(cluster.binDir, [
+    'template', release, chartPath, '--namespace', namespace,
+    '--show-only', 'templates/uninstall-hook.yaml', ...extra,
+  ]);
+  assert.equal(rendered.code, 0, rendered.stderr);
+  return parseObjects(rendered.stdout);
+}
+
+// Runs the hook Job's exact command here, as the Job's own ServiceAccount with
+// the hook's RBAC, because the Job cannot run without a kubelet.
+async function runHookCommand(hookObjects: RenderedObject[]) {
+  const accountObjects = hookObjects.filter((object) => object.kind !== 'Job');
+  const manifests = accountObjects.map((object) => JSON.stringify(object)).join('\n');
+  const applied = await kubectl(cluster, ['apply', '-f', '-'], manifests);
+  assert.equal(applied.code, 0, applied.stderr);
+  const job = findObject(hookObjects, 'Job');
+  const hookKubeconfig = await serviceAccountKubeconfig(cluster, namespace, job.metadata.name);
+  return runCli([...containerOf(job).args, '--kubeconfig', hookKubeconfig]);
+}
+
+function deleteConfiguration(name: string, ...extra: string[]) {
+  return kubectl(cluster, ['delete', 'validatingwebhookconfiguration', name, ...extra]);
+}
+
+// The API server loads a new policy in the background, so a dry run shows when it acts.
+async function waitForGuardPolicy(name: string): Promise<void> {
+  await waitUntil('the guard policy denies a dry-run delete', async () =>
+    (await deleteConfiguration(name, '--dry-run=server')).code !== 0,
+  );
 }
 
 async function keepAnnotations(): Promise<(string | undefined)[]> {
@@ -244,14 +292,37 @@ describe('chart account with keepOnUninstall true', () => {
     assert.match(deleted.stderr, /failed calling webhook/);
   });
 
-  it('leaves the CRDs and the InferencePool on helm uninstall', async () => {
-    const uninstalled = await helm(cluster.binDir, helmArgs('uninstall', keepRelease));
+  it('denies deleting the webhook configuration', async () => {
+    await waitForGuardPolicy(fullname);
+    const deleted = await deleteConfiguration(fullname);
+    assert.notEqual(deleted.code, 0, deleted.stdout);
+    assert.match(deleted.stderr, new RegExp(`ValidatingAdmissionPolicy '${fullname}-webhook-guard'`));
+  });
+
+  it('runs the hook Job command as the hook account', async () => {
+    const uninstalled = await runHookCommand(await renderHook(keepRelease));
+    assert.equal(uninstalled.code, 0, uninstalled.stdout + uninstalled.stderr);
+    assert.equal(uninstalled.stdout.trim(), `validatingwebhookconfiguration/${fullname}  deletion-allowed`);
+  });
+
+  it('lets kubectl delete the webhook configuration after the hook', async () => {
+    const deleted = await deleteConfiguration(fullname);
+    assert.equal(deleted.code, 0, deleted.stderr);
+  });
+
+  it('leaves the CRDs and the InferencePool after the hook', async () => {
+    for (const name of bundleNames) assert.notEqual(await readCrd(cluster, name), undefined, name);
+    assert.equal(await poolExists(), true);
+  });
+
+  it('removes the rest on helm uninstall --no-hooks', async () => {
+    const uninstalled = await helm(cluster.binDir, helmArgs('uninstall', keepRelease, '--no-hooks'));
     assert.equal(uninstalled.code, 0, uninstalled.stderr);
     for (const name of bundleNames) assert.notEqual(await readCrd(cluster, name), undefined, name);
     assert.equal(await poolExists(), true);
   });
 
-  it('removes the webhook configuration on helm uninstall', async () => {
+  it('leaves no webhook configuration after helm uninstall', async () => {
     const read = await kubectl(cluster, ['get', 'validatingwebhookconfiguration', fullname, '--ignore-not-found', '-o', 'name']);
     assert.equal(read.stdout.trim(), '');
   });
@@ -266,12 +337,7 @@ describe('chart account with keepOnUninstall false', () => {
   before(async () => {
     await installRelease(dropRelease);
     kubeconfig = await serviceAccountKubeconfig(cluster, namespace, fullname);
-    const rendered = await helm(cluster.binDir, [
-      'template', dropRelease, chartPath, '--namespace', namespace,
-      '--set', 'keepOnUninstall=false', '--show-only', 'templates/uninstall-hook.yaml',
-    ]);
-    assert.equal(rendered.code, 0, rendered.stderr);
-    hookObjects = parseObjects(rendered.stdout);
+    hookObjects = await renderHook(dropRelease, '--set', 'keepOnUninstall=false');
   });
 
   it('switches the Deployment on helm upgrade --reuse-values', async () => {
@@ -289,22 +355,23 @@ describe('chart account with keepOnUninstall false', () => {
     assert.deepEqual(await keepAnnotations(), bundleNames.map(() => 'false'));
   });
 
-  it('runs the hook Job command as the hook account to delete the CRDs', async () => {
-    // The Job cannot run without a kubelet, so its command runs here with the Job's real account and RBAC.
-    const accountObjects = hookObjects.filter((object) => object.kind !== 'Job');
-    const applied = await kubectl(cluster, ['apply', '-f', '-'], accountObjects.map((object) => JSON.stringify(object)).join('\n'));
-    assert.equal(applied.code, 0, applied.stderr);
-    const hookKubeconfig = await serviceAccountKubeconfig(cluster, namespace, hookName);
+  it('denies deleting the webhook configuration before the hook', async () => {
+    await waitForGuardPolicy(fullname);
+    const deleted = await deleteConfiguration(fullname, '--dry-run=server');
+    assert.notEqual(deleted.code, 0, deleted.stdout);
+  });
 
+  it('runs the hook Job command as the hook account to delete the CRDs', async () => {
     // A pod that has not restarted yet may still have written "true", which the hook must reset.
     const annotate = ['annotate', 'crd', poolCrd, `${keepOnUninstallAnnotation}=true`, '--overwrite'];
     assert.equal((await kubectl(cluster, annotate)).code, 0);
 
-    const jobArgs = containerOf(findObject(hookObjects, 'Job')).args;
-    const uninstalled = await runCli([...jobArgs, '--kubeconfig', hookKubeconfig]);
+    const uninstalled = await runHookCommand(hookObjects);
     assert.equal(uninstalled.code, 0, uninstalled.stdout + uninstalled.stderr + serving?.output());
-    const deleted = uninstalled.stdout.split('\n').filter((line) => line.endsWith(' deleted'));
+    const lines = uninstalled.stdout.trim().split('\n');
+    const deleted = lines.filter((line) => line.endsWith(' deleted'));
     assert.equal(deleted.length, bundleNames.length, uninstalled.stdout);
+    assert.equal(lines.at(-1), `validatingwebhookconfiguration/${fullname}  deletion-allowed`);
   });
 
   it('removes the CRDs and the InferencePool with them', async () => {
@@ -313,6 +380,11 @@ describe('chart account with keepOnUninstall false', () => {
       return crds.every((crd) => crd === undefined);
     });
     assert.equal(await poolExists(), false);
+  });
+
+  it('lets kubectl delete the webhook configuration after the hook', async () => {
+    const deleted = await deleteConfiguration(fullname);
+    assert.equal(deleted.code, 0, deleted.stderr);
   });
 
   it('gives the hook account no CRD outside the bundle', async () => {

@@ -79,4 +79,19 @@ gives up on them.
 {{- if eq (int .Values.metrics.port) 9443 }}
 {{- fail "metrics.port must differ from 9443, the HTTPS port; set 0 to serve /metrics on the HTTPS port" }}
 {{- end }}
+{{- if and .Values.metrics.scrapeAnnotations (eq (int .Values.metrics.port) 0) }}
+{{- fail "metrics.scrapeAnnotations needs metrics.port above 0, because Prometheus would otherwise scrape the HTTPS port without its CA" }}
+{{- end }}
+{{- if lt (int $certificates.caValiditySeconds) (int $certificates.servingCertValiditySeconds) }}
+{{- fail "certificates.caValiditySeconds must be at least certificates.servingCertValiditySeconds, because a serving certificate never outlives its CA" }}
+{{- end }}
+{{- end }}
+
+{{/*
+Seconds Kubernetes waits for a pod to stop before SIGKILL: the preStop sleep,
+then --shutdown-timeout for requests in flight, then the 5 s after which the
+process gives up on a stuck shutdown and exits by itself.
+*/}}
+{{- define "iec.terminationGracePeriodSeconds" -}}
+{{- add .Values.preStopSleepSeconds .Values.shutdownTimeoutSeconds 5 }}
 {{- end }}
