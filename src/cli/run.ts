@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
+import { commandNamedIn } from '../config/arguments.ts';
 import { renderHelp } from '../config/help.ts';
 import { parseCommandLine, type Config } from '../config/parse.ts';
 import { ConfigError } from '../errors.ts';
@@ -23,7 +24,17 @@ function packageVersion(): string {
   return manifest.version;
 }
 
-/** Parses the command line, runs the command and returns the exit code: 0 success, 1 failure, 2 usage error. */
+// Points to the help of the command that argv names, else to the overview.
+function usageHint(argv: readonly string[]): string {
+  const command = commandNamedIn(argv);
+  const helpCommand = command === undefined ? '--help' : `${command} --help`;
+  return `Run "inference-extension-crds ${helpCommand}" for usage.`;
+}
+
+/**
+ * Parses the command line, runs the command and returns the exit code:
+ * 0 success, 1 failure, 2 usage error or uninstall without --yes.
+ */
 export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   let parsed;
   try {
@@ -31,7 +42,7 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): P
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`inference-extension-crds: ${err.message}`);
-      console.error('Run "inference-extension-crds --help" for usage.');
+      console.error(usageHint(argv));
       return 2;
     }
     throw err;

@@ -1,5 +1,6 @@
 // `uninstall`: deletes the bundle's CRDs, and with them every object of their
-// kinds, unless --keep-crds is set. CRDs without this product's managed-by
+// kinds, unless --keep-crds is set. Deleting needs --yes; without it the
+// command only lists what it would delete. CRDs without this product's managed-by
 // label were installed by someone else, as with --skip-if-exists, and are
 // left in place. With --allow-webhook-config-deletion it then sets the
 // allow-delete annotation on the webhook configuration, which the chart's
@@ -15,6 +16,7 @@ import { allowConfigurationDeletion } from '../kube/webhook-guard-policy.ts';
 import type { Logger } from '../logger.ts';
 import { loadConfiguredBundle } from './bundle-source.ts';
 import { clientsFor } from './clients.ts';
+import { previewUninstall } from './uninstall-preview.ts';
 
 export type UninstallAction = 'deleted' | 'absent' | 'skipped-not-managed' | 'failed';
 
@@ -25,7 +27,7 @@ const actionMessages: Record<UninstallAction, string> = {
   failed: 'crd uninstall failed',
 };
 
-interface UninstallContext {
+export interface UninstallContext {
   readonly clients: KubeClients;
   readonly crds: CrdApi;
   readonly call: ApiCaller;
@@ -125,7 +127,8 @@ async function allowWebhookConfigurationDeletion(
 }
 
 /**
- * Deletes the bundle's CRDs unless --keep-crds is set, then, with
+ * Deletes the bundle's CRDs unless --keep-crds is set, and only with --yes
+ * (else it lists them and returns 2). Then, with
  * --allow-webhook-config-deletion, lets the webhook configuration be deleted.
  * The CRDs go first, because a failure there should leave the configuration,
  * and the protection of what remains, in place. Returns 1 when any step failed.
@@ -135,6 +138,7 @@ export async function runUninstall(config: Config, logger: Logger): Promise<numb
   const options = { requestTimeoutMs: config.requestTimeoutMs, retryTimeoutMs: config.connectTimeoutMs };
   const call = createApiCaller(options, logger);
   const context = { clients, call, crds: createCrdApi(clients, call, config.requestTimeoutMs), ...options };
+  if (!config.keepCrds && !config.yes) return previewUninstall(config, context, logger);
   if (!config.keepCrds && (await uninstallCrds(config, context, logger)) > 0) return 1;
   if (!config.allowWebhookConfigDeletion) return 0;
   return allowWebhookConfigurationDeletion(config, context, logger);

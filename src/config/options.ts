@@ -7,7 +7,8 @@ export type OptionKind = 'string' | 'boolean' | 'integer' | 'list' | 'enum';
 export interface OptionSpec {
   /** Flag name without the leading dashes. */
   readonly flag: string;
-  readonly env: string;
+  /** Environment variable; unset for a flag that must be typed on each run. */
+  readonly env?: string;
   readonly kind: OptionKind;
   /** Default as the user would type it; undefined means unset. */
   readonly default?: string;
@@ -40,7 +41,7 @@ export const optionSpecs = [
     flag: 'bundle',
     env: 'INFERENCE_CRDS_BUNDLE',
     kind: 'string',
-    help: 'File or folder of CRD YAML to install instead of the built-in v1.3.0 bundle.',
+    help: 'File or folder of CRD YAML to use instead of the built-in v1.3.0 bundle.',
     commands: all,
   },
   {
@@ -84,7 +85,7 @@ export const optionSpecs = [
     default: '300',
     min: 0,
     max: 86400,
-    help: 'Seconds to keep retrying, with backoff, while the API server is unreachable at startup.',
+    help: 'Seconds to keep retrying, with backoff, while the API server is unreachable.',
     commands: all,
   },
   {
@@ -94,7 +95,7 @@ export const optionSpecs = [
     default: '10000',
     min: 100,
     max: 600000,
-    help: 'Milliseconds before one API request made by the installer or the status command is abandoned.',
+    help: 'Milliseconds before one Kubernetes API request is abandoned. Admission lookups use --lookup-timeout instead.',
     commands: all,
   },
   {
@@ -266,6 +267,15 @@ export const optionSpecs = [
     kind: 'boolean',
     default: 'false',
     help: 'Leave the CRDs and their objects in place. Needs --allow-webhook-config-deletion, the only work left.',
+    commands: ['uninstall'],
+  },
+  {
+    // No environment variable, so that a confirmation is never inherited
+    // from the shell or a pod spec.
+    flag: 'yes',
+    kind: 'boolean',
+    default: 'false',
+    help: 'Confirm that uninstall deletes the CRDs and every object of their kinds. Without it, and without --keep-crds, uninstall lists what it would delete, changes nothing and exits with code 2.',
     commands: ['uninstall'],
   },
   {

@@ -1,8 +1,8 @@
 import { isIP } from 'node:net';
-import { parseArgs } from 'node:util';
 import type { LevelWithSilent } from 'pino';
 import { ConfigError } from '../errors.ts';
 import { guardWebhookTimeoutSeconds } from '../kube/webhook-configuration.ts';
+import { readArguments } from './arguments.ts';
 import { commands, optionSpecs, type Command, type OptionSpec } from './options.ts';
 
 /** The validated configuration of one run; frozen once parsed. */
@@ -38,6 +38,8 @@ export interface Config {
   readonly webhookUrl?: string;
   readonly allowWebhookConfigDeletion: boolean;
   readonly keepCrds: boolean;
+  /** Whether uninstall may delete the CRDs and every object of their kinds. */
+  readonly yes: boolean;
 }
 
 /** The outcome of reading the command line: a config to run, or help to print. */
@@ -52,7 +54,7 @@ type RawValue = string | boolean | undefined;
 function rawValue(spec: OptionSpec, flags: Record<string, RawValue>, env: NodeJS.ProcessEnv): RawValue {
   const fromFlag = flags[spec.flag];
   if (fromFlag !== undefined) return fromFlag;
-  const fromEnv = env[spec.env];
+  const fromEnv = spec.env === undefined ? undefined : env[spec.env];
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   return spec.default;
 }
@@ -62,7 +64,7 @@ function parseBoolean(name: string, value: string | boolean): boolean {
   const normalized = value.trim().toLowerCase();
   if (normalized === 'true') return true;
   if (normalized === 'false') return false;
-  throw new ConfigError(name, value, '"true" or "false"');
+  throw new ConfigError(name, value, '"true" or "false" (any case)');
 }
 
 function parseInteger(spec: OptionSpec, name: string, value: string): number {
@@ -106,7 +108,8 @@ function convert(spec: OptionSpec, value: RawValue, env: NodeJS.ProcessEnv): unk
 
 // Names the option in errors the way the user set it.
 function describeSource(spec: OptionSpec, env: NodeJS.ProcessEnv): string {
-  return env[spec.env] !== undefined ? `--${spec.flag} (${spec.env})` : `--${spec.flag}`;
+  const fromEnv = spec.env !== undefined && env[spec.env] !== undefined;
+  return fromEnv ? `--${spec.flag} (${spec.env})` : `--${spec.flag}`;
 }
 
 function camelCase(flag: string): string {
@@ -132,29 +135,15 @@ function parseCommand(positionals: string[]): Command {
  * Throws ConfigError naming the option, the value given and what is allowed.
  */
 export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedCommandLine {
-  const parseOptions = Object.fromEntries(
-    optionSpecs.map((spec) => [spec.flag, { type: spec.kind === 'boolean' ? 'boolean' : 'string' } as const]),
-  );
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: { ...parseOptions, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } },
-      allowPositionals: true,
-      allowNegative: true,
-      strict: true,
-    });
-  } catch (err) {
-    throw new ConfigError('arguments', argv.join(' '), `known options only (${(err as Error).message})`);
-  }
-  const flags = parsed.values as Record<string, RawValue>;
+  const parsed = readArguments(argv);
+  const flags: Record<string, RawValue> = parsed.flags;
   if (flags.version === true) return { kind: 'version' };
   if (flags.help === true || parsed.positionals[0] === 'help') {
     const named = parsed.positionals.find((word) => commands.includes(word as Command)) as Command | undefined;
     return named === undefined ? { kind: 'help' } : { kind: 'help', command: named };
   }
 
-  const command = parseCommand(parsed.positionals);
+  const command = parseCommand([...parsed.positionals]);
   const values: Record<string, unknown> = { command };
   for (const spec of optionSpecs) {
     values[camelCase(spec.flag)] = convert(spec, rawValue(spec, flags, env), env);

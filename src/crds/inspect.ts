@@ -46,7 +46,7 @@ export function listingVersion(crd: V1CustomResourceDefinition): string | undefi
  * the first page requests one object and the server reports how many remain.
  * A server that leaves remainingItemCount out is paged through instead.
  */
-async function countObjects(
+export async function countObjects(
   clients: KubeClients,
   call: ApiCaller,
   crd: V1CustomResourceDefinition,

@@ -114,6 +114,15 @@ describe('webhook guard policy template', () => {
     assert.equal(config.keepCrds, false);
     assert.equal(config.allowWebhookConfigDeletion, false);
   });
+
+  it('confirms the deletion in the CRD-deleting hook', async () => {
+    const objects = await renderChart(binDir, ['--set', 'keepOnUninstall=false']);
+    assert.equal(parseArgs(containerOf(findObject(objects, 'Job')).args).yes, true);
+  });
+
+  it('leaves --yes out of the CRD-keeping hook', () => {
+    assert.equal(parseArgs(containerOf(findObject(defaults, 'Job')).args).yes, false);
+  });
 });
 
 describe('uninstall command line', () => {
