@@ -9,7 +9,7 @@ import { countObjectTypes, type ObjectCounter } from './lookup.ts';
 import { internalErrorMessage } from './message.ts';
 import type { LookupResult } from './objects.ts';
 import { parseAdmissionReview } from './parse.ts';
-import { lookupsFor } from './plan.ts';
+import { hasMismatchedOldObject, lookupsFor } from './plan.ts';
 import {
   allowedReview,
   deniedReview,
@@ -112,6 +112,10 @@ async function decide(
   startedAt: number,
 ): Promise<HandlerResult> {
   const log = requestLogger(deps.logger, request);
+  if (hasMismatchedOldObject(request)) {
+    const oldObjectName = (request.oldObject?.metadata as { name?: unknown }).name;
+    log.warn({ oldObjectName }, 'oldObject names another object, ignored');
+  }
   const types = lookupsFor(request, deps.bundle);
   const options = { limit: exampleLimit, timeoutMs: deps.lookupTimeoutMs };
   const results = await countObjectTypes(deps.lookup, types, options);

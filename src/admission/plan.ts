@@ -4,7 +4,7 @@ import type { V1CustomResourceDefinition } from '@kubernetes/client-node';
 import type { Bundle } from '../crds/bundle.ts';
 import { keepOnUninstallAnnotation } from '../crds/metadata.ts';
 import { resourceKey, type ObjectType } from './objects.ts';
-import type { AdmissionRequest } from './review.ts';
+import type { AdmissionRequest, EmbeddedObject } from './review.ts';
 
 const crdGroup = 'apiextensions.k8s.io';
 const crdResource = 'customresourcedefinitions';
@@ -34,11 +34,28 @@ export function guardedCrd(
 }
 
 /**
+ * Returns whether the request carries an oldObject whose metadata.name is not
+ * request.name. Such an oldObject describes another object, so it is ignored.
+ */
+export function hasMismatchedOldObject(request: AdmissionRequest): boolean {
+  if (request.name === undefined || request.name === '') return false;
+  const metadata = request.oldObject?.metadata as { name?: unknown } | undefined;
+  return metadata !== undefined && metadata.name !== request.name;
+}
+
+// Returns the stored object of the request, or undefined when it is missing or names
+// another object.
+function storedObjectOf(request: AdmissionRequest): EmbeddedObject | null | undefined {
+  return hasMismatchedOldObject(request) ? undefined : request.oldObject;
+}
+
+/**
  * Returns whether the stored CRD carries keep-on-uninstall "false". Without
- * an oldObject the annotation is unknown, so the CRD stays protected.
+ * an oldObject of the deleted CRD the annotation is unknown, so the CRD stays
+ * protected.
  */
 export function isProtectionDisabled(request: AdmissionRequest): boolean {
-  const metadata = request.oldObject?.metadata as { annotations?: unknown } | undefined;
+  const metadata = storedObjectOf(request)?.metadata as { annotations?: unknown } | undefined;
   const annotations = metadata?.annotations as Record<string, unknown> | undefined;
   return annotations?.[keepOnUninstallAnnotation] === 'false';
 }
@@ -93,7 +110,7 @@ function deletedObjectType(
   request: AdmissionRequest,
   crd: V1CustomResourceDefinition,
 ): ObjectType {
-  const type = objectTypeOf(request.oldObject) ?? objectTypeOf(crd);
+  const type = objectTypeOf(storedObjectOf(request)) ?? objectTypeOf(crd);
   if (type === undefined) {
     // The API server rejects such a CRD, so only a broken bundle gets here.
     throw new Error(`CRD ${crd.metadata?.name} has no served version to list its objects with`);

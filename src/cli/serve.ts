@@ -1,6 +1,10 @@
 import type { Config } from '../config/parse.ts';
 import type { Logger } from '../logger.ts';
-import { startWebhookService } from '../server/service.ts';
+import {
+  startWebhookService,
+  type WebhookService,
+  type WebhookServiceOptions,
+} from '../server/service.ts';
 import { loadConfiguredBundle } from './bundle-source.ts';
 import { clientsFor } from './clients.ts';
 import { installProcessHandlers } from './process-handlers.ts';
@@ -41,10 +45,54 @@ function armExitDeadline(config: Config, logger: Logger): void {
   timer.unref();
 }
 
+// Ends the process should an aborted startup hang. process.exit() can hang
+// too, because Node joins its thread pool on exit and a read of a file that
+// never answers (a FIFO without a writer, a hung network mount) holds a
+// thread. The signal's default action ends the process without that join.
+function armStartupDeadline(config: Config, logger: Logger, signal: NodeJS.Signals): void {
+  const timeoutMs = config.shutdownTimeoutMs;
+  const timer = setTimeout(() => {
+    logger.error({ timeoutMs, signal }, 'startup did not stop in time, exiting');
+    process.removeAllListeners(signal);
+    process.kill(process.pid, signal);
+  }, timeoutMs);
+  timer.unref();
+}
+
+type Startup = { readonly service: WebhookService } | StopReason;
+
+/**
+ * Starts the service, or gives up when SIGTERM or SIGINT arrives first: the
+ * startup steps are aborted, a service that still comes up is stopped, and
+ * the exit deadline bounds a step that ignores the abort. Returns undefined
+ * after a signal.
+ */
+async function startUnlessStopped(
+  options: WebhookServiceOptions,
+  stopped: Promise<StopReason>,
+): Promise<WebhookService | undefined> {
+  const { config, logger } = options;
+  const startup = new AbortController();
+  const starting = startWebhookService({ ...options, signal: startup.signal });
+  const first = await Promise.race<Startup>([starting.then((service) => ({ service })), stopped]);
+  if ('service' in first) return first.service;
+  const signal = 'signal' in first ? first.signal : 'SIGTERM';
+  logger.info({ signal }, 'shutdown requested during startup');
+  startup.abort();
+  armStartupDeadline(config, logger, signal);
+  const service = await starting.catch((err: unknown) => {
+    logger.info({ err }, 'startup stopped');
+    return undefined;
+  });
+  await service?.stop();
+  return undefined;
+}
+
 /**
  * Serves the deletion-guard webhook until SIGTERM or SIGINT, installing the
- * bundle in the background. Returns 0 after a signal; throws, after shutting
- * the server down, when the install fails for good.
+ * bundle in the background. Returns 0 after a signal, also one that arrives
+ * during startup; throws, after shutting the server down, when the install
+ * fails for good.
  */
 export async function runServe(config: Config, logger: Logger): Promise<number> {
   const bundle = await loadConfiguredBundle(config);
@@ -52,7 +100,9 @@ export async function runServe(config: Config, logger: Logger): Promise<number> 
   const signals = waitForSignal();
   const removeHandlers = installProcessHandlers(logger);
   try {
-    const service = await startWebhookService({ config, logger, bundle, clients });
+    logger.info({ address: config.listenAddress, port: config.port }, 'webhook server starting');
+    const service = await startUnlessStopped({ config, logger, bundle, clients }, signals.stopped);
+    if (service === undefined) return 0;
     const installFailed = service.installed.then(
       () => new Promise<StopReason>(() => undefined),
       (error: unknown) => ({ error }),

@@ -33,17 +33,19 @@ export interface ApiCallOptions {
 /** Runs one named API request with retries and maps its final failure to a ProductError. */
 export type ApiCaller = <T>(operation: string, request: () => Promise<T>) => Promise<T>;
 
+// The message of an unreachable API server leaves out the network error, because
+// it is the cause, and pino's err serializer appends each cause's message.
 function productErrorFor(operation: string, err: unknown, options: ApiCallOptions): ProductError {
-  const reason = describeApiError(err);
   if (httpStatusOf(err) === undefined) {
     const seconds = Math.round(options.retryTimeoutMs / 1000);
     return new ProductError(
       errorCodes.apiUnavailable,
-      `API server unreachable: ${operation} failed after retrying for ${seconds} s (${reason}). ` +
-        'Check the kubeconfig and that the API server is running, or raise --connect-timeout.',
+      `API server unreachable: ${operation} failed after retrying for ${seconds} s. ` +
+        'Check the kubeconfig and that the API server is running, or raise --connect-timeout',
       { cause: err },
     );
   }
+  const reason = describeApiError(err);
   return new ProductError(errorCodes.apiRequestFailed, `${operation} failed: ${reason}`, {
     cause: err,
   });

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   AdmissionregistrationV1Api,
   ApiextensionsV1Api,
@@ -7,6 +9,7 @@ import {
   Observable,
   ServerConfiguration,
   createConfiguration,
+  findHomeDir,
   type ConfigurationOptions,
   type RequestContext,
   type ResponseContext,
@@ -22,9 +25,25 @@ export interface KubeClients {
   readonly core: CoreV1Api;
 }
 
+// The token of a pod's service account, the last source that loadFromDefault tries.
+const serviceAccountTokenPath = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+// Returns whether loadFromDefault finds a kubeconfig source. Without one,
+// @kubernetes/client-node 1.x falls back to http://localhost:8080, which its
+// own request code then rejects on every call.
+function hasDefaultSource(): boolean {
+  // NOTE: on Windows loadFromDefault also asks WSL for a kubeconfig, so the check is skipped.
+  if (process.platform === 'win32') return true;
+  if ((process.env.KUBECONFIG ?? '') !== '') return true;
+  const home = findHomeDir();
+  if (home !== null && existsSync(join(home, '.kube', 'config'))) return true;
+  return existsSync(serviceAccountTokenPath);
+}
+
 /**
  * Loads the kubeconfig at `path`. Without a path it uses the in-cluster
  * service account when running in a pod, else KUBECONFIG or ~/.kube/config.
+ * Throws when none of them exists.
  */
 export function loadKubeConfig(path?: string): KubeConfig {
   const kubeConfig = new KubeConfig();
@@ -32,8 +51,13 @@ export function loadKubeConfig(path?: string): KubeConfig {
     kubeConfig.loadFromFile(path);
   } else if (process.env.KUBERNETES_SERVICE_HOST !== undefined) {
     kubeConfig.loadFromCluster();
-  } else {
+  } else if (hasDefaultSource()) {
     kubeConfig.loadFromDefault();
+  } else {
+    throw new Error(
+      'no kubeconfig found: set --kubeconfig or KUBECONFIG, create ~/.kube/config, ' +
+        'or run in a pod with a service account token',
+    );
   }
   return kubeConfig;
 }

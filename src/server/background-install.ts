@@ -9,6 +9,7 @@ import {
   type InstallReport,
 } from '../crds/installer.ts';
 import type { KubeClients } from '../kube/client.ts';
+import { describeErrorWithCause } from '../kube/status.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { ReadinessState } from './readiness.ts';
@@ -54,7 +55,7 @@ export function startBackgroundInstall(options: BackgroundInstallOptions): Promi
     (err: unknown) => {
       if (signal.aborted) return;
       recordFailure(metrics, bundle, err);
-      const reason = err instanceof Error ? err.message : String(err);
+      const reason = describeErrorWithCause(err);
       readiness.set('bundle', false, `CRD bundle install failed: ${reason}`);
     },
   );

@@ -1,7 +1,7 @@
 // GET /metrics in the Prometheus text format: on the HTTPS app, or on a plain
 // HTTP server of its own when --metrics-port is set, so that Prometheus can
 // scrape it without the webhook's CA.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.ts';
 import { errorBody } from './errors.ts';
@@ -30,7 +30,7 @@ export async function startMetricsServer(
   // Scrapes arrive every few seconds, and their request logs would drown the rest.
   const app = Fastify({
     loggerInstance: logger.child({ server: 'metrics' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: true,
   });
   registerMetrics(app, registry);

@@ -29,6 +29,8 @@ export interface WebhookServiceOptions {
   readonly lookupClients?: KubeClients;
   /** Metrics to record into. Defaults to new metrics with the Node.js process metrics. */
   readonly metrics?: Metrics;
+  /** Aborts the startup: startWebhookService then rejects with the abort reason. */
+  readonly signal?: AbortSignal;
 }
 
 export interface WebhookService {
@@ -121,7 +123,10 @@ export async function startWebhookService(options: WebhookServiceOptions): Promi
   const readiness = createReadinessState(logger);
   const background = new AbortController();
   const signal = background.signal;
-  const supply = await prepareServingCertificates(config, clients, logger, signal);
+  const startup = options.signal ?? new AbortController().signal;
+  const preparing = AbortSignal.any([signal, startup]);
+  const supply = await prepareServingCertificates(config, clients, logger, preparing);
+  startup.throwIfAborted();
   if (supply.temporary) readiness.set('tls', false, `waiting for the CA from ${supply.source}`);
   else readiness.set('tls', true);
 
@@ -133,6 +138,10 @@ export async function startWebhookService(options: WebhookServiceOptions): Promi
     await app.close();
     throw err;
   });
+  if (startup.aborted) {
+    await Promise.all([app.close(), metricsServer?.close()]);
+    startup.throwIfAborted();
+  }
 
   const sync = startCaBundleSync({
     admission: clients.admission,

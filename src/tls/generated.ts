@@ -3,7 +3,7 @@
 // (tls.crt, tls.key). Stored files are reused while they fit the
 // configuration and are not yet due for renewal, so that a restart keeps the
 // CA that the webhook configuration's caBundle already trusts.
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../logger.ts';
 import {
@@ -17,6 +17,7 @@ import {
   type CertificateLifetimes,
 } from './authority.ts';
 import { decideAuthorityAction } from './ca-rotation.ts';
+import { createCertDir } from './cert-dir.ts';
 import type { KeyPair } from './certificates.ts';
 import { servingCertificateProblem, type CertificateHosts } from './inspect.ts';
 import { isRenewalDue, validityOf } from './renewal.ts';
@@ -102,7 +103,7 @@ export function createDirectoryAuthorityStore(
   return {
     description: `folder ${certDir}`,
     async load(now) {
-      await mkdir(certDir, { recursive: true, mode: 0o700 });
+      await createCertDir(certDir);
       return loadDirectoryAuthority(certDir, lifetimes, now, logger);
     },
     saveServing: (serving) => writePair(certDir, servingFiles, serving),

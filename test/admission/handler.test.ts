@@ -284,6 +284,19 @@ describe('createGuard logging', () => {
     assert.equal(line.reason, 'protection-disabled');
   });
 
+  it('denies and logs an oldObject of another CRD', async () => {
+    const h = harness();
+    h.counter.answers[poolCrd] = pools(2);
+    const body = loadReview('delete-inferencepool-crd');
+    body.request.oldObject = loadReview('delete-crd-keep-false').request.oldObject;
+    const reply = (await h.guard(body)).body;
+    assert.equal(reply.response.allowed, false);
+    const ignored = h.logs.find((line) => line.msg === 'oldObject names another object, ignored');
+    assert.equal(ignored?.level, 'warn');
+    assert.equal(ignored?.oldObjectName, 'inferenceobjectives.inference.networking.x-k8s.io');
+    assert.equal(ignored?.name, poolCrd);
+  });
+
   it('logs a failed lookup at warn with err', async () => {
     const h = harness();
     h.counter.answers[poolCrd] = () => Promise.reject(new Error('connect ECONNREFUSED'));

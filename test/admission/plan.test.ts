@@ -3,6 +3,7 @@ import { before, describe, it } from 'node:test';
 import type { V1CustomResourceDefinition } from '@kubernetes/client-node';
 import {
   guardedCrd,
+  hasMismatchedOldObject,
   inferencePoolTypes,
   isProtectionDisabled,
   lookupsFor,
@@ -113,6 +114,12 @@ describe('isProtectionDisabled', () => {
     });
   }
 
+  it('ignores an oldObject of another CRD', () => {
+    const review = loadReview('delete-inferencepool-crd');
+    review.request.oldObject = loadReview('delete-crd-keep-false').request.oldObject;
+    assert.equal(isProtectionDisabled(parseReviewBody(review)), false);
+  });
+
   it('is false without the annotation', () => {
     const review = loadReview('delete-crd-keep-false');
     delete review.request.oldObject.metadata.annotations;
@@ -196,5 +203,23 @@ describe('lookupsFor', () => {
     const review = loadReview('delete-alpha-inferencepool-crd');
     review.request.oldObject.spec.versions = [{ name: 'v1alpha1', served: false, storage: true }];
     assert.deepEqual(lookupsFor(parseReviewBody(review), bundle), [poolsV1, poolsAlpha]);
+  });
+});
+
+describe('hasMismatchedOldObject', () => {
+  it('is false when oldObject names the deleted CRD', () => {
+    assert.equal(hasMismatchedOldObject(loadRequest('delete-inferencepool-crd')), false);
+  });
+
+  it('is true when oldObject names another CRD', () => {
+    const review = loadReview('delete-inferencepool-crd');
+    review.request.oldObject = loadReview('delete-crd-keep-false').request.oldObject;
+    assert.equal(hasMismatchedOldObject(parseReviewBody(review)), true);
+  });
+
+  it('is false when the request has no name', () => {
+    const review = loadReview('delete-crd-keep-false');
+    delete review.request.name;
+    assert.equal(hasMismatchedOldObject(parseReviewBody(review)), false);
   });
 });

@@ -1,7 +1,9 @@
 // How `serve` ends when it cannot do its job. No API server is needed: the
 // kubeconfig points at a closed port on 127.0.0.1.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -81,6 +83,32 @@ describe('serve failures', () => {
     } finally {
       await serve.stop();
     }
+  });
+
+  it('exits 1 when --cert-dir cannot be created', async () => {
+    // Node's recursive mkdir loops forever on /proc; the stop() deadline ends such a run.
+    const serve = startServe(baseArguments('/proc/nope'));
+    const timer = setTimeout(() => void serve.stop(), 60_000);
+    const code = await serve.exited;
+    clearTimeout(timer);
+    assert.equal(code, 1, serve.logText());
+    const fatal = serve.logs.find((line) => line.msg === 'command failed');
+    const message = (fatal?.err as { message?: unknown } | undefined)?.message;
+    assert.match(String(message), /^cannot create --cert-dir \/proc\/nope: ENOENT/);
+  });
+
+  it('stops on SIGTERM during a hung startup', async () => {
+    // Reading a FIFO without a writer never completes, like a read on a hung mount.
+    const fifo = join(folder, 'never-written.pem');
+    await promisify(execFile)('mkfifo', [fifo]);
+    const files = [`--tls-cert-file=${fifo}`, `--tls-key-file=${fifo}`, '--shutdown-timeout=1'];
+    const serve = startServe([...baseArguments(join(folder, 'hung')), ...files]);
+    const starting = await waitForLog(serve, 'webhook server starting');
+    assert.notEqual(starting, undefined, serve.logText());
+    await serve.stop();
+    const requested = serve.logs.find((line) => line.msg === 'shutdown requested during startup');
+    assert.equal(requested?.signal, 'SIGTERM', serve.logText());
+    assert.equal(serve.child.signalCode, 'SIGTERM', serve.logText());
   });
 
   it('exits 1 when the TLS files cannot be read', async () => {

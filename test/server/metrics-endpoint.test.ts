@@ -80,18 +80,35 @@ describe('GET /metrics on the webhook app', () => {
 
 describe('startMetricsServer', () => {
   let server: MetricsServer;
+  const logs = captureLogs();
+  const warnings: Error[] = [];
+  const onWarning = (warning: Error) => warnings.push(warning);
 
   before(async () => {
+    process.on('warning', onWarning);
     const metrics = createMetrics({ collectProcess: false });
     metrics.setCertificateExpiry('serving', new Date('2027-01-01T00:00:00Z'));
-    server = await startMetricsServer(
-      metrics.registry,
-      { host: '127.0.0.1', port: 0 },
-      captureLogs().logger,
-    );
+    const listenAt = { host: '127.0.0.1', port: 0 };
+    server = await startMetricsServer(metrics.registry, listenAt, logs.logger);
   });
 
-  after(() => server.close());
+  after(async () => {
+    process.removeListener('warning', onWarning);
+    await server.close();
+  });
+
+  it('starts without a deprecation warning', async () => {
+    // process.emitWarning delivers the event on a later tick.
+    await new Promise((resolve) => setImmediate(resolve));
+    const deprecations = warnings.filter((warning) => warning.name === 'FastifyDeprecation');
+    assert.deepEqual(deprecations.map((warning) => warning.message), []);
+  });
+
+  it('logs no request line for a scrape', async () => {
+    await get(server.address.port, '/metrics');
+    const requestLines = logs.lines.filter((line) => line.msg === 'incoming request');
+    assert.equal(requestLines.length, 0);
+  });
 
   it('binds a free port for port 0', () => {
     assert.notEqual(server.address.port, 0);
