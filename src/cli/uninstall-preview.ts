@@ -1,5 +1,5 @@
-// What `uninstall` prints instead of deleting when --yes is missing: the
-// CRDs it would delete and how many objects each still has.
+// The preview `uninstall` prints instead of deleting when --yes is missing:
+// the CRDs it would delete and how many objects each still has.
 import type { V1CustomResourceDefinition } from '@kubernetes/client-node';
 import type { Config } from '../config/parse.ts';
 import { crdNames } from '../crds/bundle.ts';

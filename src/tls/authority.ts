@@ -16,7 +16,7 @@ export interface Authority {
 export interface AuthorityStore {
   /** A description for logs, such as "Secret webhooks/guard-ca". */
   readonly description: string;
-  /** Reads the CA, creating or rotating it first when decideAuthorityAction() asks for it. */
+  /** Reads the CA, creating or rotating it first when decideAuthorityAction() returns that action. */
   load(now: Date): Promise<Authority>;
   /** Keeps a newly issued serving certificate, for stores that keep one (--cert-dir). */
   saveServing?(serving: KeyPair): Promise<void>;

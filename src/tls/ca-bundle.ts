@@ -94,8 +94,8 @@ export function mergeCaBundle(
 
 /**
  * Returns a copy of the configuration in which every webhook's caBundle
- * contains `wanted`, merged by mergeCaBundle(), with the names of the
- * webhooks that changed; undefined when none changed.
+ * contains `wanted` (merged by mergeCaBundle()), and the names of the
+ * webhooks that changed. Returns undefined when none changed.
  */
 export function withMergedCaBundles(
   configuration: V1ValidatingWebhookConfiguration,

@@ -133,7 +133,7 @@ async function carryOut(
 
 /**
  * Reads the shared CA from the Secret, creating the Secret when it is missing
- * and rotating the CA when decideAuthorityAction() asks for it. A conflict means
+ * and rotating the CA when decideAuthorityAction() returns that action. A conflict means
  * another replica wrote first: the Secret is read again and its CA adopted.
  * Throws the API error of any other failure.
  */

@@ -104,7 +104,7 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-// Each server runs under supervise.sh, which holds our end of a stdin pipe and
+// Each server runs under supervise.sh, which keeps the other end of a stdin pipe and
 // stops the server when that pipe closes, including when this process dies.
 function startLogged(binary: string, args: string[], logPath: string): ChildProcess {
   const child = spawn(join(here, 'supervise.sh'), [binary, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
