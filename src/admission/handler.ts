@@ -113,7 +113,9 @@ async function decide(
 ): Promise<HandlerResult> {
   const log = requestLogger(deps.logger, request);
   if (hasMismatchedOldObject(request)) {
-    const oldObjectName = (request.oldObject?.metadata as { name?: unknown }).name;
+    const metadata: unknown = request.oldObject?.metadata;
+    const hasMetadata = typeof metadata === 'object' && metadata !== null;
+    const oldObjectName = hasMetadata ? (metadata as { name?: unknown }).name : undefined;
     log.warn({ oldObjectName }, 'oldObject names another object, ignored');
   }
   const types = lookupsFor(request, deps.bundle);

@@ -39,8 +39,12 @@ export function guardedCrd(
  */
 export function hasMismatchedOldObject(request: AdmissionRequest): boolean {
   if (request.name === undefined || request.name === '') return false;
-  const metadata = request.oldObject?.metadata as { name?: unknown } | undefined;
-  return metadata !== undefined && metadata.name !== request.name;
+  if (request.oldObject === undefined || request.oldObject === null) return false;
+  // The body is untrusted: metadata may be null or not an object at all, and
+  // then the stored object cannot be tied to the request.
+  const metadata: unknown = request.oldObject.metadata;
+  if (typeof metadata !== 'object' || metadata === null) return true;
+  return (metadata as { name?: unknown }).name !== request.name;
 }
 
 // Returns the stored object of the request, or undefined when it is missing or names

@@ -222,4 +222,16 @@ describe('hasMismatchedOldObject', () => {
     delete review.request.name;
     assert.equal(hasMismatchedOldObject(parseReviewBody(review)), false);
   });
+
+  it('is true when oldObject metadata is null', () => {
+    const review = loadReview('delete-alpha-inferencepool-crd');
+    review.request.oldObject.metadata = null;
+    assert.equal(hasMismatchedOldObject(parseReviewBody(review)), true);
+  });
+
+  it('plans the bundle lookups when oldObject metadata is null', () => {
+    const review = loadReview('delete-alpha-inferencepool-crd');
+    review.request.oldObject.metadata = null;
+    assert.deepEqual(lookupsFor(parseReviewBody(review), bundle), [poolsV1, poolsAlpha]);
+  });
 });
