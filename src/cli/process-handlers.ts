@@ -1,7 +1,7 @@
 // Process-level handlers for errors that no caller caught. A promise rejected
 // with no handler is logged and the process keeps serving, because every loop
 // of the service (renewal, caBundle sync, install) catches its own failures
-// and a stray rejection tells nothing about the state of the others. An
+// and a stray rejection reveals nothing about the state of the others. An
 // uncaught exception leaves the state unknown, so it is logged and the process
 // exits with code 1, to be restarted.
 import type { Logger } from '../logger.ts';

@@ -47,7 +47,7 @@ function armExitDeadline(config: Config, logger: Logger): void {
 
 // Ends the process should an aborted startup hang. process.exit() can hang
 // too, because Node joins its thread pool on exit and a read of a file that
-// never answers (a FIFO without a writer, a hung network mount) holds a
+// never returns (a FIFO without a writer, a hung network mount) occupies a
 // thread. The signal's default action ends the process without that join.
 function armStartupDeadline(config: Config, logger: Logger, signal: NodeJS.Signals): void {
   const timeoutMs = config.shutdownTimeoutMs;

@@ -100,7 +100,7 @@ export async function loadBuiltInBundle(): Promise<Bundle> {
   const folder = folders[0]!.name;
   const bundle = await loadBundle(join(builtInBundleRoot, folder));
   if (bundle.version !== folder) {
-    throw invalid(bundle.source, `folder ${folder} holds CRDs annotated ${bundle.version}`);
+    throw invalid(bundle.source, `folder ${folder} contains CRDs annotated ${bundle.version}`);
   }
   return bundle;
 }

@@ -32,7 +32,7 @@ const serviceAccountTokenPath = '/var/run/secrets/kubernetes.io/serviceaccount/t
 // @kubernetes/client-node 1.x falls back to http://localhost:8080, which its
 // own request code then rejects on every call.
 function hasDefaultSource(): boolean {
-  // NOTE: on Windows loadFromDefault also asks WSL for a kubeconfig, so the check is skipped.
+  // NOTE: on Windows loadFromDefault also queries WSL for a kubeconfig, so the check is skipped.
   if (process.platform === 'win32') return true;
   if ((process.env.KUBECONFIG ?? '') !== '') return true;
   const home = findHomeDir();

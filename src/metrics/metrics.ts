@@ -42,7 +42,7 @@ export function createMetrics(options: { collectProcess: boolean }): Metrics {
   });
   const duration = new Histogram({
     name: `${prefix}admission_decision_duration_seconds`,
-    help: 'Time from receiving an admission review to answering it, in seconds.',
+    help: 'Time from receiving an admission review to sending the response, in seconds.',
     labelNames: ['verdict'] as const,
     buckets: decisionBuckets,
     registers: [registry],

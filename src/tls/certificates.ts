@@ -27,7 +27,7 @@ export interface LeafCertificateOptions {
 }
 
 // Go clients such as kube-apiserver reject SHA-1 signatures, and selfsigned
-// signs with SHA-1 unless told otherwise. P-256 keys are quick to generate,
+// signs with SHA-1 by default. P-256 keys are quick to generate,
 // so a certificate costs milliseconds instead of the tens of ms an RSA key takes.
 const keyOptions = { keyType: 'ec', curve: 'P-256', algorithm: 'sha256' } as const;
 

@@ -38,9 +38,9 @@ function hashOf(texts: CertificateTexts): string {
 
 /**
  * Polls the files every `intervalMs`. A change that passes the checks of
- * checkCertificateTexts() is applied; one that fails, such as a key that no
- * longer matches, is logged once and the served certificate stays. A file
- * that cannot be read is logged when the error message changes.
+ * checkCertificateTexts() is applied. A change that fails them, such as a key
+ * that no longer matches, is logged once and the served certificate stays. A
+ * file that cannot be read is logged when the error message changes.
  */
 export function watchCertificateFiles(options: FileReloadOptions): FileReload {
   const { files, logger } = options;

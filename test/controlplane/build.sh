@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds kube-apiserver, kubectl, etcd and helm from the Go module proxy into a
 # cache folder keyed by version, and skips each binary that is already there.
-# Prints the folder that holds the binaries as its last line.
+# Prints the folder that contains the binaries as its last line.
 #
 # The wrapper modules under go/ pin the versions. k8s.io/kubernetes cannot be
 # built with `go install pkg@version` because its go.mod replaces every staging

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs a command and ends it when standard input closes. The test harness
-# holds the other end of the pipe, so etcd and kube-apiserver go down with the
+# keeps the other end of the pipe, so etcd and kube-apiserver go down with the
 # harness even when it is killed outright and cannot clean up.
 "$@" <&- &
 child=$!

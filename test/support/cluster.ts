@@ -1,6 +1,6 @@
 // The one way tests reach the control plane. Under `npm test` the global setup
-// has started it and exported its coordinates; a test file run on its own
-// starts a private one and stops it when the file ends.
+// has started it and exported its coordinates. A test file run on its own
+// starts a private one, which stops when that process exits.
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
